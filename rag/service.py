@@ -1,0 +1,59 @@
+"""PolicyQA: the components wired from one Settings object — what the CLI, the UI and evals use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.answering import Answerer
+from rag.catalog import Catalog
+from rag.embeddings import PolicyEmbeddings, make_embedder
+from rag.generation import make_generator
+from rag.indexing import IndexMismatchError, Indexer, IngestReport, Progress
+from rag.retrieval import Filters, Retriever
+from rag.settings import Settings
+from rag.store import make_vector_store
+from rag.types import Answer, Document
+
+
+class PolicyQA:
+    def __init__(self, settings: Settings, embedder: PolicyEmbeddings | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or make_embedder(settings)
+        self.catalog = Catalog(settings.index_dir / "catalog.sqlite")
+        built_by = self.catalog.get_info("embedder")
+        self.store = make_vector_store(
+            settings, built_by or self.embedder.model_id, self.embedder.dim
+        ) if built_by == self.embedder.model_id or not built_by else None
+        if self.store is None:
+            raise IndexMismatchError(
+                f"the index in {settings.index_dir} was built with {built_by!r}, but the configured "
+                f"embedder is {self.embedder.model_id!r}; run `policy-qa ingest --rebuild` to re-index"
+            )
+        self.retriever = Retriever(self.catalog, self.store, self.embedder)
+        self.indexer = Indexer(self.catalog, self.store, self.embedder, batch_size=settings.embed_batch_size)
+        self.answerer = Answerer(self.retriever, make_generator(settings), top_k=settings.top_k)
+
+    def ingest(self, corpus_dir: Path | None = None, progress: Progress | None = None,
+               rebuild: bool = False) -> IngestReport:
+        return self.indexer.sync(corpus_dir or self.settings.corpus_dir, progress=progress, rebuild=rebuild)
+
+    def ask(self, question: str, history: Sequence[dict[str, Any]] | None = None,
+            filters: Filters | None = None) -> Answer:
+        return self.answerer.answer(question, history=history, filters=filters)
+
+    def document(self, doc_id: str) -> Document | None:
+        return self.catalog.document(doc_id)
+
+    def documents(self) -> list[dict[str, Any]]:
+        return [
+            {"doc": r.doc_id, "chunks": r.n_chunks, "complete": r.complete, **r.meta}
+            for r in self.catalog.documents()
+        ]
+
+    def facets(self) -> dict[str, list[str]]:
+        return self.retriever.facets()
+
+    def close(self) -> None:
+        self.catalog.close()

