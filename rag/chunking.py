@@ -105,13 +105,13 @@ def chunk_document(doc: Document, config: ChunkingConfig | None = None) -> list[
     stack: list[tuple[int, str]] = []  # open headings (level, text)
     buf: list[tuple[int, int]] = []  # line spans waiting to be emitted
     buf_headings: tuple[str, ...] = ()
-    has_body = False
+    has_text = has_long = False  # the buffer holds body text / a body paragraph of min_chars or more
 
     def flush() -> None:
-        nonlocal buf, has_body
+        nonlocal buf, has_text, has_long
         if buf:
             chunks.extend(_emit(doc, buf[0][0], buf[-1][1], buf_headings, cfg))
-        buf, has_body = [], False
+        buf, has_text, has_long = [], False, False
 
     def push(level: int, label: str) -> None:
         while stack and stack[-1][0] >= level:
@@ -122,7 +122,7 @@ def chunk_document(doc: Document, config: ChunkingConfig | None = None) -> list[
         line = text[s:e]
         level = heading_level(line)
         if level is not None:
-            if has_body:
+            if has_text:
                 flush()
             push(level, line)
             if not buf:
@@ -131,15 +131,15 @@ def chunk_document(doc: Document, config: ChunkingConfig | None = None) -> list[
             continue
         long_line = e - s >= cfg.min_chars
         size = (buf[-1][1] - buf[0][0]) if buf else 0
-        if has_body and (long_line or size + (e - s) > cfg.max_chars):
+        if has_long and (long_line or size + (e - s) > cfg.max_chars):
             flush()
         section = _section_label(line)
         if section is not None:
             push(*section)
-        if not buf or not has_body:
+        if not has_text:
             buf_headings = tuple(h for _, h in stack)
         buf.append((s, e))
-        has_body = has_body or long_line
+        has_text, has_long = True, has_long or long_line
     flush()
     return chunks
 

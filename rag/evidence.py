@@ -24,7 +24,7 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     ),
     "date": (
         re.compile(r"哪天|哪一天|哪年|几月|何时|什么时候|什么时间|日期|截止|\bwhen\b|what date|which day|deadline", re.I),
-        re.compile(r"\d{4}\s*年|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{1,2}-\d{1,2}|今年|去年|明年"),
+        re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{4}-\d{1,2}-\d{1,2}|今年|去年|明年|年底|年初|季度"),
     ),
     "phone": (
         re.compile(r"电话|联系方式|热线|phone|telephone|call", re.I),
@@ -34,8 +34,13 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"比例|占比|比重|百分之|份额|多少%|\bshare\b|percent|proportion", re.I),
         re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之|[一二三四五六七八九]成"),
     ),
+    "org": (
+        re.compile(r"牵头|哪个部门|哪些部门|哪个单位|哪些单位|哪家单位|由谁|谁负责|主办|会办|负责部门|which (?:department|agency|bureau)", re.I),
+        re.compile(r"[局委办厅院会]|政府|部门|单位|中心|协会"),
+    ),
     "count": (
-        re.compile(r"多少(?:家|个|名|人|位|项|件|所|条|次|场|亩|平方)|几(?:家|个|名|项|件|所|条|次|场)|how many", re.I),
+        re.compile(r"多少(?:家|个|名|人|位|项|件|所|条|次|场|亩|平方)|(?<!哪)(?:有|是|要|达到?)几(?:家|个|名|项|件|所|条|次|场)|"
+                   r"(?<!哪)几(?:家|个|名|项|件|所|条|次|场)[？?]|how many", re.I),
         re.compile(r"\d+|[一二三四五六七八九十百千万两]+(?:家|个|名|人|位|项|件|所|条|次|场)"),
     ),
 }
@@ -52,6 +57,34 @@ def expected_kind(question: str) -> str | None:
         if asks.search(question):
             return kind
     return None
+
+
+# Words a policy text may use for the thing a question names (asked 补贴, written 补助).
+SYNONYMS = {
+    "补贴": ("补助", "资助", "奖补", "扶持资金"), "补助": ("补贴", "资助", "奖补"), "奖励": ("奖补", "奖金"),
+    "奖金": ("奖励",), "截止": ("截至",), "钱": ("资金", "元"), "资金": ("元",), "联系": ("电话",),
+}
+_ASK_WORDS = re.compile(r"多少|几|哪天|哪一天|哪年|几月|何时|什么|时候|时间|日期|是|的|吗|呢|能|可以|最多|最少|大概|一共|总共")
+FOCUS_WINDOW = 5
+
+
+def focus_terms(question: str, kind: str | None) -> list[str]:
+    """The words next to the question word: what exactly is asked about (落户奖励 in 给多少落户奖励)."""
+    if kind is None:
+        return []
+    m = ANSWER_KINDS[kind][0].search(question)
+    if m is None:
+        return []
+    window = question[max(0, m.start() - FOCUS_WINDOW): m.end() + FOCUS_WINDOW]
+    return [t for t in tokenize(_ASK_WORDS.sub(" ", window)) if len(t) >= 2 and _CJK.search(t)]
+
+
+def mentions_focus(text: str, focus: list[str]) -> bool:
+    """Whether a sentence speaks of at least one focus word (or a synonym); True when there is none."""
+    if not focus:
+        return True
+    norm = normalise(text)
+    return any(f in norm or any(syn in norm for syn in SYNONYMS.get(f, ())) for f in focus)
 
 
 def states_kind(text: str, kind: str | None) -> bool:

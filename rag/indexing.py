@@ -17,7 +17,7 @@ from rag.loading import LoadError, corpus_files, load_file, load_manifest, manif
 from rag.store import ChromaVectorStore
 from rag.types import Chunk, Document
 
-PIPELINE_VERSION = "1"  # bump when chunking or search text changes, so every document is redone
+PIPELINE_VERSION = "2"  # bump when chunking or search text changes, so every document is redone
 
 Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
 

@@ -62,6 +62,7 @@ class Citation:
     status: str = ""
     region: str = ""
     headings: str = ""
+    quotes: tuple[tuple[int, int], ...] = ()  # spans (in the document) of the sentences quoted from it
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,6 +77,7 @@ class Citation:
             "status": self.status,
             "region": self.region,
             "headings": self.headings,
+            "quotes": [list(q) for q in self.quotes],
         }
 
 

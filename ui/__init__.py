@@ -1,0 +1,1 @@
+"""The Gradio chat: rendering (render.py, pure) and wiring (app.py)."""
