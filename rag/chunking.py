@@ -33,7 +33,7 @@ LABEL_MAX = 30
 
 @dataclass(frozen=True)
 class ChunkingConfig:
-    max_chars: int = 300
+    max_chars: int = 500
     min_chars: int = 30  # shorter lines (headings, dates, signatures) join a neighbouring paragraph
 
 

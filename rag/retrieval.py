@@ -98,13 +98,25 @@ class Retriever:
 
     # -- filters ------------------------------------------------------------------------------
     def facets(self) -> dict[str, list[str]]:
-        """Values a filter may take: regions, industries and document names in the index."""
+        """Values a filter may take (regions, industries, document names) and the place names known."""
         self.view.refresh()
-        regions, industries = set(), set()
+        regions, industries, places = set(), set(), set()
         for meta in self.view.doc_meta.values():
             regions.update(_as_list(meta.get("region")))
             industries.update(_as_list(meta.get("industry")))
-        return {"regions": sorted(regions), "industries": sorted(industries), "docs": sorted(self.view.doc_meta)}
+            places.update(_as_list(meta.get("region")) + _as_list(meta.get("aliases")))
+        return {"regions": sorted(regions), "industries": sorted(industries), "docs": sorted(self.view.doc_meta),
+                "places": sorted(places)}
+
+    def docs_about(self, places: Sequence[str]) -> list[str]:
+        """Documents whose region or aliases name one of the places (e.g. 平湖 -> the Pinghu document)."""
+        self.view.refresh()
+        out = []
+        for doc_id, meta in self.view.doc_meta.items():
+            names = _as_list(meta.get("region")) + _as_list(meta.get("aliases"))
+            if any(p in name for p in places for name in names):
+                out.append(doc_id)
+        return sorted(out)
 
     def allowed_docs(self, filters: Filters | None) -> list[str] | None:
         """Document names passing the filters (None = no filter); unknown values raise FilterError."""
