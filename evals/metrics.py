@@ -78,7 +78,9 @@ def aggregate(items: Iterable[dict[str, Any]]) -> dict[str, Any]:
     cites = sum(i["scores"].get("citations", 0) for i in answerable)
     correct = sum(i["scores"].get("citations_correct", 0) for i in answerable)
     answer = {
-        "key_fact_recall": _mean(i["scores"]["key_fact_recall"] for i in answerable if "key_fact_recall" in i["scores"]),
+        "key_fact_recall": _mean(
+            i["scores"]["key_fact_recall"] for i in answerable if "key_fact_recall" in i["scores"]
+        ),
         "citation_precision": correct / cites if cites else None,
         "refusal_accuracy": _mean(1.0 if i["scores"]["refused"] else 0.0 for i in unanswerable),
         "false_refusal_rate": _mean(1.0 if i["scores"]["refused"] else 0.0 for i in answerable),

@@ -116,7 +116,7 @@ class SentenceTransformerEmbeddings(PolicyEmbeddings):
             ) from exc
         resolved = Path(name_or_path)
         self.model_id = f"sentence-transformers/{resolved.name if resolved.exists() else name_or_path}"
-        self.dim = int(self._model.get_embedding_dimension())
+        self.dim = int(self._model.get_embedding_dimension() or 0)
         self._query_prefix, self._passage_prefix = _prefixes(name_or_path)
         self._batch_size = batch_size
         self._lock = threading.Lock()

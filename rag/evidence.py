@@ -17,13 +17,15 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NUM = r"\d+(?:[.,]\d+)?"
 ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
     "money": (
-        re.compile(r"多少.{0,4}(?:钱|资金|补贴|补助|奖励|奖金|租金|费用|经费|万元|亿元|元)|(?:补贴|补助|奖励|奖金|租金|资金|经费|金额)"
-                   r"(?:是|有|为)?多少|how much (?:money|funding|subsid|support|reward|rent)|"
+        re.compile(r"多少.{0,4}(?:钱|资金|补贴|补助|奖励|奖金|租金|费用|经费|万元|亿元|元)|"
+                   r"(?:补贴|补助|奖励|奖金|租金|资金|经费|金额)(?:是|有|为)?多少|"
+                   r"how much (?:money|funding|subsid|support|reward|rent)|"
                    r"how much .*(?:yuan|rmb)|(?:amount|size) of (?:the )?(?:subsid|fund|reward|grant)", re.I),
         re.compile(rf"{_NUM}\s*(?:万|亿|千)?\s*元|{_NUM}\s*(?:万|亿)(?!件|人|平方|亩|家|个|名)"),
     ),
     "date": (
-        re.compile(r"哪天|哪一天|哪年|几月|何时|什么时候|什么时间|日期|截止|\bwhen\b|what date|which day|deadline", re.I),
+        re.compile(r"哪天|哪一天|哪年|几月|何时|什么时候|什么时间|日期|截止|\bwhen\b|what date|which day|deadline",
+                   re.I),
         re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{4}-\d{1,2}-\d{1,2}|今年|去年|明年|年底|年初|季度"),
     ),
     "phone": (
@@ -35,7 +37,8 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\d+(?:\.\d+)?\s*[%％]|百分之|[一二三四五六七八九]成"),
     ),
     "org": (
-        re.compile(r"牵头|哪个部门|哪些部门|哪个单位|哪些单位|哪家单位|由谁|谁负责|主办|会办|负责部门|which (?:department|agency|bureau)", re.I),
+        re.compile(r"牵头|哪个部门|哪些部门|哪个单位|哪些单位|哪家单位|由谁|谁负责|主办|会办|负责部门|"
+                   r"which (?:department|agency|bureau)", re.I),
         re.compile(r"[局委办厅院会]|政府|部门|单位|中心|协会"),
     ),
     "count": (
@@ -61,10 +64,14 @@ def expected_kind(question: str) -> str | None:
 
 # Words a policy text may use for the thing a question names (asked 补贴, written 补助).
 SYNONYMS = {
-    "补贴": ("补助", "资助", "奖补", "扶持资金"), "补助": ("补贴", "资助", "奖补"), "奖励": ("奖补", "奖金"),
+    "补贴": ("补助", "资助", "奖补", "扶持资金"),
+    "补助": ("补贴", "资助", "奖补"),
+    "奖励": ("奖补", "奖金"),
     "奖金": ("奖励",), "截止": ("截至",), "钱": ("资金", "元"), "资金": ("元",), "联系": ("电话",),
 }
-_ASK_WORDS = re.compile(r"多少|几|哪天|哪一天|哪年|几月|何时|什么|时候|时间|日期|是|的|吗|呢|能|可以|最多|最少|大概|一共|总共")
+_ASK_WORDS = re.compile(
+    r"多少|几|哪天|哪一天|哪年|几月|何时|什么|时候|时间|日期|是|的|吗|呢|能|可以|最多|最少|大概|一共|总共"
+)
 FOCUS_WINDOW = 5
 
 

@@ -10,7 +10,9 @@ import re
 from collections.abc import Collection, Sequence
 from typing import Any
 
-_ELLIPTIC = re.compile(r"^(那|那么|还有|另外|再问|and|what about|how about)|[呢]\s*[？?]?$|^(它|该|这个|这份|上述)", re.I)
+_ELLIPTIC = re.compile(
+    r"^(那|那么|还有|另外|再问|and|what about|how about)|[呢]\s*[？?]?$|^(它|该|这个|这份|上述)", re.I
+)
 _SHORT = 14
 
 

@@ -10,7 +10,7 @@ from rag.answering import Answerer
 from rag.catalog import Catalog
 from rag.embeddings import PolicyEmbeddings, make_embedder
 from rag.generation import make_generator
-from rag.indexing import IndexMismatchError, Indexer, IngestReport, Progress
+from rag.indexing import Indexer, IndexMismatchError, IngestReport, Progress
 from rag.retrieval import Filters, Retriever
 from rag.settings import Settings
 from rag.store import make_vector_store

@@ -103,7 +103,9 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         except Exception:
             if proc.poll() is not None or time.time() > deadline:
                 proc.kill()
-                raise RuntimeError(f"chroma server did not start: {(path / 'server.log').read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"chroma server did not start: {(path / 'server.log').read_text()[-2000:]}"
+                ) from None
             time.sleep(0.3)
     yield "127.0.0.1", port
     proc.terminate()

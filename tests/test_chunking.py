@@ -50,7 +50,8 @@ def test_long_paragraph_is_cut_at_sentence_ends_never_inside_numbers() -> None:
 
 def test_sentence_spans() -> None:
     text = "第一句有1.8亿元。第二句？“第三句！”\n第四句；尾巴"
-    assert [text[s:e] for s, e in sentence_spans(text)] == ["第一句有1.8亿元。", "第二句？", "“第三句！”", "第四句；", "尾巴"]
+    expected = ["第一句有1.8亿元。", "第二句？", "“第三句！”", "第四句；", "尾巴"]
+    assert [text[s:e] for s, e in sentence_spans(text)] == expected
 
 
 def test_heading_detection() -> None:

@@ -78,7 +78,8 @@ def sources_html(answer: Answer | None) -> str:
     else:
         return '<div class="pq-empty">没有可引用的段落。</div>'
     badge = MODE_BADGE.get(answer.mode, answer.mode)
-    return f'<div class="pq-sources"><div class="pq-head">{head} <span class="pq-badge">{badge}</span></div>{"".join(cards)}</div>'
+    head_html = f'<div class="pq-head">{head} <span class="pq-badge">{badge}</span></div>'
+    return f'<div class="pq-sources">{head_html}{"".join(cards)}</div>'
 
 
 CSS = """

@@ -50,7 +50,10 @@ class ExtractiveGenerator:
             if len(chosen) >= limit:
                 break
             same_paragraph = s.rank == best.rank
-            ratio = self.KEEP_RATIO if same_paragraph else (self.LIST_OTHER_RATIO if listing else self.OTHER_PARAGRAPH_RATIO)
+            if same_paragraph:
+                ratio = self.KEEP_RATIO
+            else:
+                ratio = self.LIST_OTHER_RATIO if listing else self.OTHER_PARAGRAPH_RATIO
             paragraphs = {c.rank for c in chosen}
             if s.rank not in paragraphs and len(paragraphs) >= self.MAX_PARAGRAPHS:
                 continue
