@@ -42,11 +42,6 @@ def gold_spans(qa: PolicyQA, q: dict[str, Any]) -> tuple[list[Span], list[str]]:
     return spans, problems
 
 
-def answer_query(qa: PolicyQA, question: str, history: list[dict[str, Any]]) -> str:
-    """The search query the answer stage used (follow-ups are condensed with the earlier turn)."""
-    return qa.answerer.assess(question, history).query
-
-
 def run_eval(qa: PolicyQA, questions: list[dict[str, Any]], k: int = 10,
              progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     items = []
@@ -56,7 +51,7 @@ def run_eval(qa: PolicyQA, questions: list[dict[str, Any]], k: int = 10,
         t0 = time.perf_counter()
         answer = qa.ask(q["question"], history=history)
         latency = (time.perf_counter() - t0) * 1000
-        retrieved = qa.retriever.retrieve(answer_query(qa, q["question"], history), k=k)
+        _, retrieved, _ = qa.answerer.search(q["question"], history, k=k)
         ans = answer.to_json()
         answerable = bool(q.get("answerable", True))
         item = {

@@ -7,6 +7,7 @@ where the extractive mode would say the documents do not answer.
 from __future__ import annotations
 
 import re
+from itertools import zip_longest
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -20,6 +21,7 @@ from rag.evidence import (
     focus_terms,
     is_chinese,
     mentions_focus,
+    per_unit_ok,
     query_terms,
     states_kind,
     unknown_places,
@@ -54,6 +56,7 @@ class Evidence:
     kind: str | None
     refused: bool
     reason: str
+    targets: tuple[str, ...] = ()  # documents a comparison question names, in order of mention
 
 
 class Generator(Protocol):
@@ -81,7 +84,7 @@ def clean_question(question: str) -> tuple[str, str]:
 
 class Answerer:
     # Thresholds tuned on the dev set as a whole (never per question); see README "Quality".
-    MIN_CHUNK_COVERAGE = 0.5
+    MIN_CHUNK_COVERAGE = 0.4
     MIN_SENTENCE_COVERAGE = 0.1
     SENTENCE_CHUNKS = 4  # answer sentences come from this many top paragraphs
 
@@ -106,8 +109,11 @@ class Answerer:
                             " ".join(x for x in (notice, answer.notice) if x), answer.retrieved)
         return answer
 
-    def assess(self, question: str, history: Sequence[dict[str, Any]] | None = None,
-               filters: Filters | None = None) -> Evidence:
+    def search(self, question: str, history: Sequence[dict[str, Any]] | None = None,
+               filters: Filters | None = None, k: int | None = None) -> tuple[str, tuple[RetrievedChunk, ...],
+                                                                        tuple[str, ...]]:
+        """(standalone query, retrieved paragraphs best first, documents the question compares)."""
+        k = k or self.top_k
         facets = self.retriever.facets()
         query = condense(question, history, facets["industries"], facets["places"])
         if not filters and query != question:
@@ -115,16 +121,36 @@ class Answerer:
             places = tuple(places_in(question, facets["places"]))
             docs = self.retriever.docs_about(places) if places else []
             filters = Filters(docs=tuple(docs)) if docs else filters
-        retrieved = tuple(self.retriever.retrieve(query, k=self.top_k, filters=filters))
+        named = self.retriever.docs_named(question) if not filters else []
+        targets = tuple(dict.fromkeys(doc for doc, _ in named))
+        if len(targets) >= 2:
+            # "A和B分别…": search each named document for what is asked (without the names), then
+            # take their best paragraphs in turn.
+            content = query
+            for _, alias in named:
+                content = content.replace(alias, " ")
+            content = content if content.strip() else query
+            per_doc = [self.retriever.retrieve(content, k=k, filters=Filters(docs=(d,))) for d in targets]
+            merged = [rc for rank in zip_longest(*per_doc) for rc in rank if rc is not None]
+            return query, tuple(merged[:k]), targets
+        return query, tuple(self.retriever.retrieve(query, k=k, filters=filters)), ()
+
+    def assess(self, question: str, history: Sequence[dict[str, Any]] | None = None,
+               filters: Filters | None = None) -> Evidence:
+        query, retrieved, targets = self.search(question, history, filters)
         kind = expected_kind(question)
         view = self.retriever.view
         if not retrieved:
-            return Evidence(question, query, retrieved, (), kind, True, "nothing retrieved")
+            return Evidence(question, query, retrieved, (), kind, True, "nothing retrieved", targets)
         chinese = is_chinese(query)
         terms = query_terms(query, view.bm25.idf, view.bm25.df)
-        sentences = self._rank_sentences(query, retrieved, terms, kind, chinese)
+        # Inside a document the question names, the words naming it match every sentence: rank
+        # sentences by what is asked instead.
+        names = [str(view.doc_meta.get(d, {}).get("title", "")) for d, _ in self.retriever.docs_named(question)]
+        names += [alias for _, alias in self.retriever.docs_named(question)]
+        sentences = self._rank_sentences(query, retrieved, terms.without(names) if names else terms, kind, chinese)
         refused, reason = self._refuse(question, query, retrieved, terms, sentences, kind, chinese)
-        return Evidence(question, query, retrieved, tuple(sentences), kind, refused, reason)
+        return Evidence(question, query, retrieved, tuple(sentences), kind, refused, reason, targets)
 
     def _rank_sentences(self, query: str, retrieved: Sequence[RetrievedChunk], terms: QueryTerms,
                         kind: str | None, chinese: bool) -> list[Sentence]:
@@ -167,9 +193,9 @@ class Answerer:
             if best < self.MIN_CHUNK_COVERAGE:
                 return True, f"the best paragraph covers only {best:.0%} of the question's terms"
             chunk_cov = {rank: terms.coverage(_context(rc)) for rank, rc in enumerate(retrieved)}
-            focus = focus_terms(question, kind)
+            focus = focus_terms(question, kind, self.retriever.view.bm25.idf)
             if kind and not any(
-                s.states_kind and mentions_focus(s.text, focus)
+                s.states_kind and mentions_focus(s.text, focus) and per_unit_ok(question, s.text)
                 and (s.coverage >= self.MIN_SENTENCE_COVERAGE or chunk_cov[s.rank] >= 0.5)
                 for s in sentences
             ):

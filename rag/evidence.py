@@ -75,15 +75,37 @@ _ASK_WORDS = re.compile(
 FOCUS_WINDOW = 5
 
 
-def focus_terms(question: str, kind: str | None) -> list[str]:
-    """The words next to the question word: what exactly is asked about (落户奖励 in 给多少落户奖励)."""
+_MONEY_NOUNS = ("补贴", "补助", "奖励", "奖金", "租金", "费用", "经费", "资金", "金额", "钱")
+GENERIC_IDF = 1.6  # words in more than about a fifth of all paragraphs (企业, 发展) say nothing specific
+
+
+def focus_terms(question: str, kind: str | None, idf: Callable[[str], float] | None = None) -> list[str]:
+    """The words next to the question word: what exactly is asked about (落户奖励 in 给多少落户奖励).
+
+    For an amount, the kind of money named (补贴, 租金) is the focus when the question names one.
+    """
     if kind is None:
         return []
     m = ANSWER_KINDS[kind][0].search(question)
     if m is None:
         return []
     window = question[max(0, m.start() - FOCUS_WINDOW): m.end() + FOCUS_WINDOW]
-    return [t for t in tokenize(_ASK_WORDS.sub(" ", window)) if len(t) >= 2 and _CJK.search(t)]
+    if kind == "money":
+        nouns = [n for n in _MONEY_NOUNS if n in window]
+        if nouns:
+            return nouns
+    words = [t for t in tokenize(_ASK_WORDS.sub(" ", window)) if len(t) >= 2 and _CJK.search(t)]
+    return [t for t in words if idf is None or idf(t) >= GENERIC_IDF]
+
+
+_PER_UNIT_ASK = re.compile(r"每(?:家|个|场|项|人|名|位|次|年|平方米?|亩|户|所)")
+_PER_UNIT_SAY = re.compile(r"每|最高|不超过|最多|按照?|给予|单个|单项|标准")
+
+
+def per_unit_ok(question: str, text: str) -> bool:
+    """A question asking for an amount per firm/event/year needs a sentence stating a rate or a cap,
+    not a total (累计安排1.8亿元 does not say what each firm gets)."""
+    return not _PER_UNIT_ASK.search(question) or bool(_PER_UNIT_SAY.search(text))
 
 
 def mentions_focus(text: str, focus: list[str]) -> bool:
@@ -119,6 +141,12 @@ class QueryTerms:
             return 0.0
         norm = normalise(text)
         return sum(w for t, w in self.terms if t in norm) / self.total
+
+    def without(self, texts: list[str]) -> QueryTerms:
+        """The terms that do not merely name a document (its title or alias), if any remain."""
+        names = normalise("\n".join(texts))
+        kept = tuple((t, w) for t, w in self.terms if t not in names)
+        return QueryTerms(kept, self.unknown) if kept else self
 
 
 def query_terms(query: str, idf: Callable[[str], float], df: Callable[[str], int]) -> QueryTerms:

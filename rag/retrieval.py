@@ -118,6 +118,22 @@ class Retriever:
                 out.append(doc_id)
         return sorted(out)
 
+    def docs_named(self, text: str) -> list[tuple[str, str]]:
+        """(document, alias) for each document a question names by an alias, in order of mention.
+
+        A match inside a longer match ("平湖" in "平湖箱包实施意见") counts once, for the longer one.
+        """
+        self.view.refresh()
+        found: list[tuple[int, str, str]] = []  # (position, alias, doc)
+        for doc_id, meta in self.view.doc_meta.items():
+            for alias in _as_list(meta.get("aliases")):
+                pos = text.find(alias) if alias else -1
+                if pos >= 0:
+                    found.append((pos, alias, doc_id))
+        kept = [f for f in found if not any(f[1] != g[1] and f[1] in g[1] and g[0] <= f[0] < g[0] + len(g[1])
+                                            for g in found)]
+        return list(dict.fromkeys((doc, alias) for _, alias, doc in sorted(kept)))
+
     def allowed_docs(self, filters: Filters | None) -> list[str] | None:
         """Document names passing the filters (None = no filter); unknown values raise FilterError."""
         if not filters:

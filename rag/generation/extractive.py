@@ -16,10 +16,10 @@ class ExtractiveGenerator:
     MAX_SENTENCES = 3
     MAX_SENTENCES_LIST = 5
     KEEP_RATIO = 0.8  # further sentences must score at least this share of the best one
-    OTHER_PARAGRAPH_RATIO = 0.95  # … and this share when they would cite another paragraph
     LIST_OTHER_RATIO = 0.9  # for a list question, sentences from other paragraphs need this share
     PARAGRAPH_RATIO = 0.75  # and their paragraph's retrieval score this share of the best paragraph's
-    MAX_PARAGRAPHS = 2  # cited paragraphs per answer: more were mostly near-misses on the dev set
+    CLOSE_RATIO = 0.9  # in a comparison, a second sentence per document must be this close
+    MAX_PARAGRAPHS = 2  # for a list question; a single fact is quoted from one paragraph
 
     def generate(self, evidence: Evidence) -> Answer:
         chosen = self.select(evidence)
@@ -36,11 +36,14 @@ class ExtractiveGenerator:
         return Answer("\n".join(lines), tuple(cites), False, self.mode, (), "", evidence.retrieved)
 
     def select(self, evidence: Evidence) -> list[Sentence]:
-        """The best sentence, then close runners-up: from its own paragraph freely, from other
-        paragraphs only when nearly as good (or when the question asks for a list or a comparison)."""
+        """The best sentence and close runners-up from its own paragraph. A list question may also
+        draw on a second paragraph whose sentences are nearly as good; a comparison takes the best
+        of each document it names."""
         ranked = list(evidence.sentences)
         if not ranked:
             return []
+        if len(evidence.targets) >= 2:
+            return self._per_document(evidence)
         retrieved = evidence.retrieved
         listing = bool(_LIST_QUESTION.search(evidence.question))
         limit = self.MAX_SENTENCES_LIST if listing else self.MAX_SENTENCES
@@ -49,18 +52,32 @@ class ExtractiveGenerator:
         for s in ranked[1:]:
             if len(chosen) >= limit:
                 break
-            same_paragraph = s.rank == best.rank
-            if same_paragraph:
-                ratio = self.KEEP_RATIO
-            else:
-                ratio = self.LIST_OTHER_RATIO if listing else self.OTHER_PARAGRAPH_RATIO
+            if any(s.text == c.text for c in chosen):
+                continue
+            if s.rank == best.rank:
+                if s.score >= self.KEEP_RATIO * best.score:
+                    chosen.append(s)
+                continue
             paragraphs = {c.rank for c in chosen}
-            if s.rank not in paragraphs and len(paragraphs) >= self.MAX_PARAGRAPHS:
+            if not listing or (s.rank not in paragraphs and len(paragraphs) >= self.MAX_PARAGRAPHS):
                 continue
-            if s.score < ratio * best.score or any(s.text == c.text for c in chosen):
-                continue
-            if not same_paragraph and retrieved[s.rank].score < self.PARAGRAPH_RATIO * retrieved[best.rank].score:
-                continue  # a weaker paragraph: its sentence matches by wording, the paragraph does not
-            chosen.append(s)
+            if s.score >= self.LIST_OTHER_RATIO * best.score and (
+                retrieved[s.rank].score >= self.PARAGRAPH_RATIO * retrieved[best.rank].score
+            ):
+                chosen.append(s)
         # Read in document order within each paragraph, paragraphs in retrieval order.
+        return sorted(chosen, key=lambda s: (s.rank, s.start))
+
+    def _per_document(self, evidence: Evidence) -> list[Sentence]:
+        """For a comparison: the best sentence of each named document, plus close ones beside it."""
+        chosen: list[Sentence] = []
+        for doc in evidence.targets:
+            own = [s for s in evidence.sentences if evidence.retrieved[s.rank].chunk.doc_id == doc]
+            if not own:
+                continue
+            best = own[0]
+            chosen.append(best)
+            chosen.extend(
+                [s for s in own[1:] if s.rank == best.rank and s.score >= self.CLOSE_RATIO * best.score][:1]
+            )
         return sorted(chosen, key=lambda s: (s.rank, s.start))
