@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from itertools import zip_longest
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -62,7 +62,7 @@ class Evidence:
 class Generator(Protocol):
     mode: str
 
-    def generate(self, evidence: Evidence) -> Answer: ...
+    def generate(self, evidence: Evidence) -> Answer: ...  # (the LLM generator also takes a deadline)
 
 
 def citation(n: int, rc: RetrievedChunk) -> Citation:
@@ -96,26 +96,40 @@ class Answerer:
     def answer(self, question: str, history: Sequence[dict[str, Any]] | None = None,
                filters: Filters | None = None) -> Answer:
         q, notice = clean_question(question)
+        generator = self.generator
         if not q:
-            return Answer(text=EMPTY_QUESTION, citations=(), refused=True, mode=self.generator.mode)
-        evidence = self.assess(q, history, filters)
+            return Answer(text=EMPTY_QUESTION, citations=(), refused=True, mode=generator.mode)
+        rewritten = None
+        rewrite = getattr(generator, "rewrite", None)
+        # One LLM time budget per question, spent only while waiting for the LLM.
+        deadline = generator.deadline() if hasattr(generator, "deadline") else None
+        if rewrite is not None and (history or not is_chinese(q)):
+            try:
+                rewritten = rewrite(q, history or [], deadline)
+            except RuntimeError as err:  # the LLM is down: answer offline for this question
+                generator = getattr(generator, "fallback", generator)
+                notice = " ".join(x for x in (notice, f"{err}，以下为离线摘录答案。") if x)
+        evidence = self.assess(q, history, filters, query=rewritten)
         if evidence.refused:
             related = tuple(citation(i + 1, rc) for i, rc in enumerate(evidence.retrieved[:3]))
             text = REFUSAL + ("以下是最接近的相关段落，供参考。" if related else "")
-            return Answer(text, (), True, self.generator.mode, related, notice, evidence.retrieved)
-        answer = self.generator.generate(evidence)
+            return Answer(text, (), True, generator.mode, related, notice, evidence.retrieved)
+        answer = generator.generate(evidence, deadline) if deadline else generator.generate(evidence)
         if notice:
-            answer = Answer(answer.text, answer.citations, answer.refused, answer.mode, answer.related,
-                            " ".join(x for x in (notice, answer.notice) if x), answer.retrieved)
+            answer = replace(answer, notice=" ".join(x for x in (notice, answer.notice) if x))
         return answer
 
     def search(self, question: str, history: Sequence[dict[str, Any]] | None = None,
-               filters: Filters | None = None, k: int | None = None) -> tuple[str, tuple[RetrievedChunk, ...],
-                                                                        tuple[str, ...]]:
-        """(standalone query, retrieved paragraphs best first, documents the question compares)."""
+               filters: Filters | None = None, k: int | None = None,
+               query: str | None = None) -> tuple[str, tuple[RetrievedChunk, ...], tuple[str, ...]]:
+        """(standalone query, retrieved paragraphs best first, documents the question compares).
+
+        `query` is a standalone question already written (by the LLM); otherwise follow-ups are
+        condensed by rule.
+        """
         k = k or self.top_k
         facets = self.retriever.facets()
-        query = condense(question, history, facets["industries"], facets["places"])
+        query = query or condense(question, history, facets["industries"], facets["places"])
         if not filters and query != question:
             # A follow-up that names a place ("那平湖呢？") is about that place's documents.
             places = tuple(places_in(question, facets["places"]))
@@ -136,9 +150,11 @@ class Answerer:
         return query, tuple(self.retriever.retrieve(query, k=k, filters=filters)), ()
 
     def assess(self, question: str, history: Sequence[dict[str, Any]] | None = None,
-               filters: Filters | None = None) -> Evidence:
-        query, retrieved, targets = self.search(question, history, filters)
-        kind = expected_kind(question)
+               filters: Filters | None = None, query: str | None = None) -> Evidence:
+        rewritten = query
+        query, retrieved, targets = self.search(question, history, filters, query=rewritten)
+        asked = rewritten or question  # the standalone (Chinese) form when the LLM wrote one
+        kind = expected_kind(asked)
         view = self.retriever.view
         if not retrieved:
             return Evidence(question, query, retrieved, (), kind, True, "nothing retrieved", targets)
@@ -149,7 +165,7 @@ class Answerer:
         names = [str(view.doc_meta.get(d, {}).get("title", "")) for d, _ in self.retriever.docs_named(question)]
         names += [alias for _, alias in self.retriever.docs_named(question)]
         sentences = self._rank_sentences(query, retrieved, terms.without(names) if names else terms, kind, chinese)
-        refused, reason = self._refuse(question, query, retrieved, terms, sentences, kind, chinese)
+        refused, reason = self._refuse(asked, query, retrieved, terms, sentences, kind, chinese)
         return Evidence(question, query, retrieved, tuple(sentences), kind, refused, reason, targets)
 
     def _rank_sentences(self, query: str, retrieved: Sequence[RetrievedChunk], terms: QueryTerms,

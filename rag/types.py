@@ -90,6 +90,7 @@ class Answer:
     related: tuple[Citation, ...] = ()  # nearest paragraphs shown with a refusal
     notice: str = ""  # one-line notice (e.g. a fallback happened)
     retrieved: tuple[RetrievedChunk, ...] = ()  # what retrieval returned, best first
+    verification: dict[str, int] = field(default_factory=dict)  # LLM mode: markers removed, sentences dropped
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,4 +100,5 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "related": [c.to_json() for c in self.related],
             "notice": self.notice,
+            "verification": dict(self.verification),
         }

@@ -14,4 +14,8 @@ def make_generator(settings: Settings) -> Generator:
     """Extractive (offline default) unless an LLM endpoint is configured."""
     from rag.generation.extractive import ExtractiveGenerator
 
+    if settings.llm_enabled:
+        from rag.generation.llm import LLMGenerator
+
+        return LLMGenerator(settings, fallback=ExtractiveGenerator())
     return ExtractiveGenerator()
