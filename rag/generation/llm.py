@@ -18,7 +18,7 @@ from typing import Any
 
 from rag.answering import Evidence, citation
 from rag.generation.extractive import ExtractiveGenerator
-from rag.generation.prompts import answer_messages, rewrite_messages
+from rag.generation.prompts import ANSWER_PROMPT, REWRITE_PROMPT, answer_inputs, rewrite_inputs
 from rag.settings import Settings
 from rag.types import Answer
 from rag.verification import verify
@@ -62,6 +62,7 @@ class LLMGenerator:
     mode = "llm"
 
     def __init__(self, settings: Settings, fallback: ExtractiveGenerator | None = None) -> None:
+        from langchain_core.output_parsers import StrOutputParser
         from langchain_openai import ChatOpenAI
 
         self.settings = settings
@@ -76,6 +77,9 @@ class LLMGenerator:
             max_retries=0,  # a retry would blow the deadline; the extractive answer is the fallback
         )
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="llm")
+        # LangChain runnables: prompt | chat model | text
+        self.answer_chain = ANSWER_PROMPT | self._chat | StrOutputParser()
+        self.rewrite_chain = REWRITE_PROMPT | self._chat | StrOutputParser()
 
     def deadline(self) -> Deadline:
         """One deadline per question, shared by the rewrite and the answer."""
@@ -100,17 +104,15 @@ class LLMGenerator:
 
     def rewrite(self, question: str, history: Sequence[dict[str, Any]], deadline: Deadline) -> str:
         """A standalone Chinese search question (condenses follow-ups, translates English)."""
-        messages = rewrite_messages(question, history)
-        text = self._run(lambda: self._chat.invoke(messages).content, deadline).strip()
+        inputs = rewrite_inputs(question, history)
+        text = self._run(lambda: self.rewrite_chain.invoke(inputs), deadline).strip()
         if not text:
             raise LLMError("大模型返回了空的改写结果")
         return text.splitlines()[0][:300]
 
     def stream(self, evidence: Evidence) -> Iterator[str]:
         """Raw model output as it arrives (unverified: for a live preview only)."""
-        for chunk in self._chat.stream(answer_messages(evidence.question, evidence.retrieved[:MAX_PARAGRAPHS])):
-            if chunk.content:
-                yield str(chunk.content)
+        yield from self.answer_chain.stream(answer_inputs(evidence.question, evidence.retrieved[:MAX_PARAGRAPHS]))
 
     # -- answer ---------------------------------------------------------------------------------
     def generate(self, evidence: Evidence, deadline: Deadline | None = None) -> Answer:
