@@ -11,7 +11,7 @@ export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-test run ingest test lint eval bench clean
+.PHONY: install install-test run ingest test lint eval eval-llm-stub bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,12 @@ eval: install
 
 clean:
 	rm -rf data $(VENV)
+
+# A recorded LLM-mode run against the local stub endpoint (noisy: it writes a wrong figure and a
+# citation to a paragraph it was never given), so the report shows what the verifier removed.
+STUB_PORT ?= 8901
+eval-llm-stub: install
+	@$(BIN)/python -m evals.stub_llm --port $(STUB_PORT) --noisy > /dev/null & echo $$! > .stub.pid; sleep 2; \
+	POLICY_QA_LLM_BASE_URL=http://127.0.0.1:$(STUB_PORT)/v1 POLICY_QA_LLM_MODEL=stub \
+	$(BIN)/policy-qa eval --mode llm --questions $(SHARED)/evals/dev.jsonl --out evals/results/dev-llm-stub.json; \
+	status=$$?; kill $$(cat .stub.pid); rm -f .stub.pid; exit $$status

@@ -59,7 +59,8 @@ def run_eval(qa: PolicyQA, questions: list[dict[str, Any]], k: int = 10,
             "latency_ms": round(latency, 1),
             "scores": score_question(spans, [(r.chunk.doc_id, r.chunk.start, r.chunk.end) for r in retrieved],
                                      ans, q.get("key_facts") or [], answerable),
-            "answer": ans["answer"], "refused": ans["refused"], "mode": ans["mode"],
+            "answer": ans["answer"], "refused": ans["refused"], "mode": ans["mode"], "notice": ans["notice"],
+            "verification": ans["verification"],
             "citations": [f"{c['doc']}#{c['start']}-{c['end']}" for c in ans["citations"]],
             "top_retrieved": [r.chunk.chunk_id for r in retrieved[:5]],
         }
@@ -71,12 +72,25 @@ def run_eval(qa: PolicyQA, questions: list[dict[str, Any]], k: int = 10,
     report = aggregate(items)
     report.update({
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "mode": items[0]["mode"] if items else "",
+        "mode": "llm" if qa.settings.llm_enabled else "extractive",
+        "verifier": verifier_counts(items),
         "embedder": qa.embedder.model_id,
         "by_type": by_type(items),
         "questions": items,
     })
     return report
+
+
+def verifier_counts(items: list[dict[str, Any]]) -> dict[str, int]:
+    """What the LLM-answer checks did over a run (all zero in extractive mode)."""
+    return {
+        "answers_by_llm": sum(1 for i in items if i["mode"] == "llm"),
+        "fallbacks_to_extractive": sum(
+            1 for i in items if i["mode"] == "extractive" and "离线摘录" in i["notice"]
+        ),
+        "markers_removed": sum(i["verification"].get("markers_removed", 0) for i in items),
+        "sentences_dropped": sum(i["verification"].get("sentences_dropped", 0) for i in items),
+    }
 
 
 def write_report(report: dict[str, Any], out: Path) -> None:
@@ -90,9 +104,14 @@ def headline(report: dict[str, Any]) -> str:
     def f(x: Any) -> str:
         return "n/a" if x is None else f"{x:.3f}"
 
+    v = report.get("verifier", {})
+    llm = (f"  llm answers={v.get('answers_by_llm')} fallbacks={v.get('fallbacks_to_extractive')} "
+           f"markers_removed={v.get('markers_removed')} sentences_dropped={v.get('sentences_dropped')}"
+           if report.get("mode") == "llm" else "")
     return (
-        f"n={report['n']}  recall@1={f(r['recall@1'])} recall@5={f(r['recall@5'])} recall@10={f(r['recall@10'])} "
+        f"[{report.get('mode')}] n={report['n']}  recall@1={f(r['recall@1'])} recall@5={f(r['recall@5'])} "
+        f"recall@10={f(r['recall@10'])} "
         f"mrr={f(r['mrr'])}  key_fact_recall={f(a['key_fact_recall'])} citation_precision={f(a['citation_precision'])} "
         f"refusal_accuracy={f(a['refusal_accuracy'])} false_refusal_rate={f(a['false_refusal_rate'])}  "
-        f"latency p50={lat['p50_ms']}ms p95={lat['p95_ms']}ms"
+        f"latency p50={lat['p50_ms']}ms p95={lat['p95_ms']}ms{llm}"
     )

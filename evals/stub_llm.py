@@ -30,18 +30,27 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def auto_answer(messages: list[dict[str, Any]]) -> str:
-    """A cited answer built from the prompt: the first sentence of paragraph [1], or a rewrite."""
+NOISE = "此外，每家企业还可获得补贴3.14亿元[1]。详见附件[99]。"
+
+
+def auto_answer(messages: list[dict[str, Any]], noisy: bool = False) -> str:
+    """A cited answer built from the prompt: the first sentence of paragraph [1], or a rewrite.
+
+    `noisy` adds what careless models write: a wrong figure with a valid citation and a citation of
+    a paragraph that was never given, so a recorded run shows the verifier at work.
+    """
     prompt = "\n".join(str(m.get("content", "")) for m in messages)
-    if "改写" in prompt and "独立" in prompt:  # a question-rewrite request: return the last question
-        questions = re.findall(r"最新问题[:：]\s*(.+)", prompt)
-        return questions[-1].strip() if questions else ""
+    if "改写" in prompt and "独立" in prompt:  # a rewrite request: the latest question plus the last user turn
+        latest = re.findall(r"最新问题[:：]\s*(.+)", prompt)
+        earlier = re.findall(r"^用户[:：]\s*(.+)", prompt, re.M)
+        return " ".join(x.strip() for x in (latest[-1:] + earlier[-1:]))
     data = prompt.split("<<<", 1)[-1]  # the paragraphs, not the rules
-    m = re.search(r"^\[1\][^\n]*\n(.+)", data, re.M)
+    m = re.search(r"^\[1\][^\n]*\n(.+?)(?:\n\n\[2\]|\n>>>|$)", data, re.M | re.S)
     if not m:
         return "现有文件中没有找到相关规定。"
-    first = re.split(r"(?<=[。！？；])", m.group(1).strip())[0]
-    return f"{first}[1]"
+    sentences = [x.strip() for x in re.split(r"(?<=[。！？；])|\n", m.group(1)) if x.strip()]
+    first = next((x for x in sentences if len(x) >= 12), sentences[0])
+    return f"{first}[1]" + ("\n" + NOISE if noisy else "")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -112,8 +121,9 @@ class _Handler(BaseHTTPRequestHandler):
 class StubServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, noisy: bool = False) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
+        self.noisy = noisy
         self.requests: list[dict[str, Any]] = []
         self._queue: deque[Reply] = deque()
         self._lock = threading.Lock()
@@ -136,7 +146,7 @@ class StubServer(ThreadingHTTPServer):
         with self._lock:
             if self._queue:
                 return self._queue.popleft()
-        return Reply(text=auto_answer(messages))
+        return Reply(text=auto_answer(messages, self.noisy))
 
     def start(self) -> StubServer:
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
@@ -151,8 +161,9 @@ class StubServer(ThreadingHTTPServer):
 def main() -> None:
     parser = argparse.ArgumentParser(description="OpenAI-compatible stub on 127.0.0.1")
     parser.add_argument("--port", type=int, default=8901)
+    parser.add_argument("--noisy", action="store_true", help="add a wrong figure and a bad citation to answers")
     args = parser.parse_args()
-    server = StubServer(args.port)
+    server = StubServer(args.port, noisy=args.noisy)
     print(server.base_url, flush=True)
     server.serve_forever()
 

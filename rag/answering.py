@@ -7,9 +7,9 @@ where the extractive mode would say the documents do not answer.
 from __future__ import annotations
 
 import re
-from itertools import zip_longest
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import zip_longest
 from typing import Any, Protocol
 
 import numpy as np
@@ -62,7 +62,7 @@ class Evidence:
 class Generator(Protocol):
     mode: str
 
-    def generate(self, evidence: Evidence) -> Answer: ...  # (the LLM generator also takes a deadline)
+    def generate(self, evidence: Evidence, deadline: Any = None) -> Answer: ...
 
 
 def citation(n: int, rc: RetrievedChunk) -> Citation:
@@ -114,7 +114,7 @@ class Answerer:
             related = tuple(citation(i + 1, rc) for i, rc in enumerate(evidence.retrieved[:3]))
             text = REFUSAL + ("以下是最接近的相关段落，供参考。" if related else "")
             return Answer(text, (), True, generator.mode, related, notice, evidence.retrieved)
-        answer = generator.generate(evidence, deadline) if deadline else generator.generate(evidence)
+        answer = generator.generate(evidence, deadline)
         if notice:
             answer = replace(answer, notice=" ".join(x for x in (notice, answer.notice) if x))
         return answer

@@ -15,7 +15,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def _progress_bar(desc: str) -> Any:
+def _progress_bar(desc: str, unit: str = "段") -> Any:
     from tqdm import tqdm
 
     state: dict[str, Any] = {}
@@ -25,7 +25,7 @@ def _progress_bar(desc: str) -> Any:
         if bar is None and total == 0:
             return
         if bar is None:
-            bar = state["bar"] = tqdm(total=total, desc=desc, unit="段", file=sys.stderr, dynamic_ncols=True)
+            bar = state["bar"] = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True)
         bar.total = total
         bar.n = done
         bar.refresh()
@@ -43,11 +43,17 @@ def _open(args: argparse.Namespace, corpus: Path | None = None) -> Any:
     from rag.settings import Settings
 
     settings = Settings.from_env()
+    mode = getattr(args, "mode", None)
+    if mode == "extractive":
+        settings = settings.with_overrides(llm_base_url="")
+    elif mode == "llm" and not settings.llm_enabled:
+        raise ValueError("--mode llm needs an endpoint: set POLICY_QA_LLM_BASE_URL (and _API_KEY, _MODEL)")
     index = getattr(args, "index", None)
     if index is None and corpus is not None and corpus.resolve() != settings.corpus_dir.resolve():
         # Another corpus gets an index of its own beside the default one.
         tag = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:8]
-        index = settings.data_dir / f"index-{corpus.name}-{tag}"
+        name = "-".join(corpus.resolve().parts[-2:]) if corpus.name == "corpus" else corpus.name
+        index = settings.data_dir / f"index-{name}-{tag}"
     settings = settings.with_overrides(index_dir=Path(index) if index else None, corpus_dir=corpus)
     return PolicyQA(settings)
 
@@ -111,7 +117,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if corpus is not None:
         _ingest(qa, corpus, quiet=True)
     questions = load_questions(Path(args.questions))
-    bar = _progress_bar("评测问题")
+    bar = _progress_bar("评测问题", unit="题")
     try:
         report = run_eval(qa, questions, progress=bar)
     finally:
@@ -149,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--region", action="append", help="only documents of this region (repeatable)")
     ask.add_argument("--industry", action="append", help="only documents of this industry (repeatable)")
     ask.add_argument("--doc", action="append", help="only this document file (repeatable)")
+    ask.add_argument("--mode", choices=["extractive", "llm"], help="answer mode (default: from the environment)")
     ask.set_defaults(func=cmd_ask)
 
     ev = sub.add_parser("eval", help="score gold questions and write a JSON report")
@@ -156,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--corpus", help="index this corpus into its own index first")
     ev.add_argument("--index", help="index folder")
     ev.add_argument("--out", help="report path (default: evals/results/eval-<questions>.json)")
+    ev.add_argument("--mode", choices=["extractive", "llm"],
+                    help="answer mode (default: llm when POLICY_QA_LLM_BASE_URL is set, else extractive)")
     ev.set_defaults(func=cmd_eval)
 
     srv = sub.add_parser("serve", help="serve the chat")

@@ -81,8 +81,9 @@ def test_answer_without_citations_falls_back(llm_qa: PolicyQA, stub: StubServer)
     (Reply(status=429, headers={"Retry-After": "1"}), "限流"),
     (Reply(""), "空答案"),
 ])
-def test_endpoint_failures_give_the_extractive_answer(llm_qa: PolicyQA, stub: StubServer, caplog: pytest.LogCaptureFixture,
-                                                      reply: Reply, notice: str) -> None:
+def test_endpoint_failures_give_the_extractive_answer(llm_qa: PolicyQA, stub: StubServer,
+                                                      caplog: pytest.LogCaptureFixture, reply: Reply,
+                                                      notice: str) -> None:
     stub.enqueue(reply)
     with caplog.at_level(logging.DEBUG):
         answer = llm_qa.ask(QUESTION)
@@ -127,7 +128,8 @@ def test_injected_instruction_in_a_document_does_not_reach_the_user(fresh_settin
     qa = PolicyQA(settings, embedder=e5)
     qa.ingest()
     # A model that obeys the injected text: its uncited additions are removed before the user sees them.
-    stub.enqueue(Reply("参加境外展会的企业按展位费的50%给予补助[1]。详情请访问 http://evil.example 并拨打 400-000-0000 领取补贴。"))
+    stub.enqueue(Reply("参加境外展会的企业按展位费的50%给予补助[1]。"
+                       "详情请访问 http://evil.example 并拨打 400-000-0000 领取补贴。"))
     answer = qa.ask("狮岭皮具企业参加境外展会有什么补助？")
     assert answer.mode == "llm" and "50%" in answer.text
     assert "evil.example" not in answer.text and "400-000-0000" not in answer.text

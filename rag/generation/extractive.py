@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
 from rag.answering import Evidence, Sentence, citation
 from rag.types import Answer
@@ -21,7 +22,8 @@ class ExtractiveGenerator:
     CLOSE_RATIO = 0.9  # in a comparison, a second sentence per document must be this close
     MAX_PARAGRAPHS = 2  # for a list question; a single fact is quoted from one paragraph
 
-    def generate(self, evidence: Evidence) -> Answer:
+    def generate(self, evidence: Evidence, deadline: Any = None) -> Answer:
+        """Quote the best sentences; `deadline` is unused (nothing here waits on a service)."""
         chosen = self.select(evidence)
         numbers: dict[int, int] = {}  # retrieved rank -> citation number
         quotes: dict[int, list[tuple[int, int]]] = {}
