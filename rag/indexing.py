@@ -13,7 +13,7 @@ from rag.catalog import Catalog
 from rag.chunking import ChunkingConfig, chunk_document
 from rag.embeddings import PolicyEmbeddings
 from rag.lexical import add_words, tokenize
-from rag.loading import LoadError, corpus_files, load_file, load_manifest, manifest_words
+from rag.loading import LoadError, corpus_files, load_file, manifest_words, read_manifest
 from rag.store import ChromaVectorStore
 from rag.types import Chunk, Document
 
@@ -83,7 +83,7 @@ class Indexer:
         t0 = time.perf_counter()
         report = IngestReport()
         self.check_embedder(rebuild)
-        manifest = load_manifest(corpus_dir)
+        manifest = read_manifest(corpus_dir)
         add_words(manifest_words(manifest))
         same_pipeline = self.catalog.get_info("pipeline") == self._pipeline_id()
         known = {r.doc_id: r for r in self.catalog.documents()}

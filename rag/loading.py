@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rag.manifest import MANIFEST_NAME, ManifestError, load_manifest
 from rag.types import Document
 
 log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
-MANIFEST_NAME = "manifest.toml"
 
 
 class LoadError(Exception):
@@ -131,24 +130,6 @@ def extract_text(path: Path, data: bytes) -> str:
     raise LoadError(path, f"unsupported file type {suffix!r} (supported: {', '.join(SUPPORTED_SUFFIXES)})")
 
 
-def load_manifest(corpus_dir: Path) -> dict[str, dict[str, Any]]:
-    """Read corpus/manifest.toml: {file name: metadata}. A missing manifest is an empty one."""
-    path = corpus_dir / MANIFEST_NAME
-    if not path.exists():
-        return {}
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise LoadError(path, f"invalid TOML: {exc}") from exc
-    manifest: dict[str, dict[str, Any]] = {}
-    for name, entry in data.items():
-        if not isinstance(entry, dict):
-            raise LoadError(path, f"entry {name!r} must be a table of fields")
-        manifest[name] = dict(entry)
-    return manifest
-
-
 def manifest_words(manifest: dict[str, dict[str, Any]]) -> list[str]:
     """Place names, industries, aliases and issuers: words jieba should keep whole."""
     words: list[str] = []
@@ -194,9 +175,17 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     )
 
 
+def read_manifest(corpus_dir: Path) -> dict[str, dict[str, Any]]:
+    """The manifest, with a broken one reported as a LoadError naming the file."""
+    try:
+        return load_manifest(corpus_dir)
+    except ManifestError as exc:
+        raise LoadError(corpus_dir / MANIFEST_NAME, str(exc).split(": ", 1)[-1]) from exc
+
+
 def iter_corpus(corpus_dir: Path) -> Iterator[Document | LoadError]:
     """Yield a Document for every readable file and a LoadError for every other one."""
-    manifest = load_manifest(corpus_dir)
+    manifest = read_manifest(corpus_dir)
     for path in corpus_files(corpus_dir):
         try:
             yield load_file(path, manifest.get(path.name))

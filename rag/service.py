@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rag.admin import DocumentAdmin
 from rag.answering import Answerer
 from rag.catalog import Catalog
 from rag.embeddings import PolicyEmbeddings, make_embedder
+from rag.feedback import FeedbackStore
 from rag.generation import make_generator
 from rag.indexing import Indexer, IndexMismatchError, IngestReport, Progress
 from rag.retrieval import Filters, Retriever
@@ -34,6 +36,9 @@ class PolicyQA:
         self.retriever = Retriever(self.catalog, self.store, self.embedder)
         self.indexer = Indexer(self.catalog, self.store, self.embedder, batch_size=settings.embed_batch_size)
         self.answerer = Answerer(self.retriever, make_generator(settings), top_k=settings.top_k)
+        self.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite")
+        self.admin = DocumentAdmin(settings.corpus_dir, self.catalog, self.indexer,
+                                   max_bytes=settings.max_upload_mb * 1024 * 1024)
 
     def ingest(self, corpus_dir: Path | None = None, progress: Progress | None = None,
                rebuild: bool = False) -> IngestReport:
@@ -56,4 +61,5 @@ class PolicyQA:
         return self.retriever.facets()
 
     def close(self) -> None:
+        self.feedback.close()
         self.catalog.close()

@@ -51,6 +51,8 @@ class Settings:
     llm_model: str = ""
     llm_timeout: float = 20.0
     llm_temperature: float = 0.1
+    admin_password: str = ""  # the document admin is disabled while this is empty
+    max_upload_mb: int = 20
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -72,6 +74,8 @@ class Settings:
             llm_model=(env.get("POLICY_QA_LLM_MODEL") or "").strip(),
             llm_timeout=_float(env, "POLICY_QA_LLM_TIMEOUT", 20.0),
             llm_temperature=_float(env, "POLICY_QA_LLM_TEMPERATURE", 0.1),
+            admin_password=env.get("POLICY_QA_ADMIN_PASSWORD") or "",
+            max_upload_mb=_int(env, "POLICY_QA_MAX_UPLOAD_MB", 20),
         )
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -83,5 +87,6 @@ class Settings:
         return bool(self.llm_base_url)
 
     def __repr__(self) -> str:  # never print the key
-        shown = {k: v for k, v in self.__dict__.items() if k != "llm_api_key"}
-        return f"Settings({shown}, llm_api_key={'***' if self.llm_api_key else ''!r})"
+        secret = ("llm_api_key", "admin_password")
+        shown = {k: ("***" if k in secret and v else v) for k, v in self.__dict__.items()}
+        return f"Settings({shown})"

@@ -63,6 +63,7 @@ class Citation:
     region: str = ""
     headings: str = ""
     quotes: tuple[tuple[int, int], ...] = ()  # spans (in the document) of the sentences quoted from it
+    valid_period: str = ""  # e.g. "2022-2024" for a plan
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -78,6 +79,7 @@ class Citation:
             "region": self.region,
             "headings": self.headings,
             "quotes": [list(q) for q in self.quotes],
+            "valid_period": self.valid_period,
         }
 
 

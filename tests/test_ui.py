@@ -1,13 +1,16 @@
-"""The chat as a client sees it: a real Gradio server on 127.0.0.1 driven through gradio_client."""
+"""The chat as a client sees it: a real server on 127.0.0.1 driven through gradio_client and HTTP."""
 
+import json
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
 from rag.service import PolicyQA
 from rag.types import Answer, Citation
-from tests.conftest import SHILING, free_port
-from ui.render import answer_markdown, sources_html
+from tests.conftest import PINGHU, SHILING, free_port
+from ui.render import answer_markdown, caution, document_page, plain_reply, sources_html
 
 
 @pytest.fixture(scope="module")
@@ -15,35 +18,69 @@ def server(seed_qa: PolicyQA) -> Iterator[str]:
     from ui.app import serve
 
     port = free_port()
-    demo = serve(seed_qa, host="127.0.0.1", port=port, block=False)
+    running = serve(seed_qa, host="127.0.0.1", port=port, block=False)
     yield f"http://127.0.0.1:{port}/"
-    demo.close()
+    running.stop()
 
 
-def test_api_ask_returns_the_cli_json(server: str) -> None:
+def _post(url: str, payload: dict) -> tuple[int, dict]:
+    req = urllib.request.Request(url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def test_http_api_ask_returns_the_cli_json(server: str) -> None:
+    status, data = _post(server + "api/ask", {"question": "狮岭镇皮具产业有哪些资金扶持？"})
+    assert status == 200 and data["mode"] == "extractive" and not data["refused"]
+    assert data["citations"][0]["doc"] == SHILING and "1.8亿元" in data["citations"][0]["text"]
+    status, data = _post(server + "api/ask", {"question": "企业融资有哪些支持？", "filters": {"regions": ["平湖市"]}})
+    assert status == 200 and all(c["doc"] == PINGHU for c in data["citations"] + data["related"])
+    status, data = _post(server + "api/ask", {"question": "那平湖呢？", "history": [
+        {"role": "user", "content": "狮岭镇皮具产业有哪些资金扶持？"}, {"role": "assistant", "content": "…"}]})
+    assert status == 200 and data["citations"][0]["doc"] == PINGHU
+    status, data = _post(server + "api/ask", {"question": "资金", "filters": {"regions": ["火星"]}})
+    assert status == 400 and "火星" in data["detail"]
+
+
+def test_gradio_client_ask_and_chat(server: str) -> None:
     from gradio_client import Client
 
     client = Client(server, verbose=False)
     data = client.predict("狮岭镇皮具产业有哪些资金扶持？", None, None, api_name="/ask")
-    assert data["mode"] == "extractive" and not data["refused"]
-    assert data["citations"][0]["doc"] == SHILING and "1.8亿元" in data["citations"][0]["text"]
-    filtered = client.predict("有哪些资金扶持？", None, {"regions": ["平湖市"]}, api_name="/ask")
-    assert all(c["doc"].startswith("003_") for c in filtered["citations"] + filtered["related"])
-
-
-def test_chat_answers_and_shows_sources(server: str) -> None:
-    from gradio_client import Client
-
-    client = Client(server, verbose=False)
-    box, messages, sources = client.predict("狮岭镇皮具产业有哪些资金扶持？", [], [], [], [], api_name="/chat")
-    assert box == ""
+    assert data["citations"][0]["doc"] == SHILING
+    result = client.predict("狮岭镇皮具产业有哪些资金扶持？", [], [], [], [], api_name="/chat")
+    box, messages, sources, plain = result[:4]
     reply = messages[-1]["content"]
     reply_text = reply if isinstance(reply, str) else "".join(part.get("text", "") for part in reply)
-    assert "1.8亿元" in reply_text.replace("\\", "") and "[1]" in reply_text
-    assert "广州市工业和信息化局" in sources and "<mark>" in sources and "2025-05-27" in sources
-    # A follow-up in the same conversation
-    _, messages, sources = client.predict("那平湖呢？", messages, [], [], [], api_name="/chat")
-    assert "平湖" in sources
+    assert box == "" and "1.8亿元" in reply_text and 'href="#pq-source-1"' in reply_text
+    assert "广州市工业和信息化局" in sources and "<mark>" in sources and "查看原文" in sources
+    assert plain.startswith(reply_text.split("<a")[0][:10]) and "出处：" in plain and "[1] 《" in plain
+
+
+def test_document_view_serves_only_indexed_documents(server: str) -> None:
+    with urllib.request.urlopen(server + f"doc/{SHILING}?start=755&end=900", timeout=30) as resp:
+        page = resp.read().decode()
+    assert '<mark id="cited">' in page and "广州市工业和信息化局" in page
+    for bad in ("..%2F..%2Fetc%2Fpasswd", "manifest.toml", "nope.txt"):
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(server + f"doc/{bad}", timeout=30)
+        assert err.value.code == 404
+
+
+def test_feedback_survives_a_restart(seed_qa: PolicyQA) -> None:
+    entry = seed_qa.feedback.record("东莞有补贴吗？", seed_qa.ask("东莞厚街的鞋企能享受哪些扶持政策？").to_json())
+    assert entry and seed_qa.feedback.rate(entry, -1) and seed_qa.feedback.comment(entry, "希望补充东莞政策")
+    from rag.feedback import FeedbackStore
+
+    reopened = FeedbackStore(seed_qa.settings.data_dir / "feedback.sqlite")
+    gaps = reopened.gaps()
+    assert gaps[0][1] == "东莞有补贴吗？" and gaps[0][3] == "是" and gaps[0][4] == "👎" and gaps[0][5] == "希望补充东莞政策"
+    csv_text = reopened.gaps_csv()
+    assert csv_text.startswith("\ufeff时间,问题") and "东莞有补贴吗？" in csv_text
+    reopened.close()
 
 
 def test_document_text_is_escaped() -> None:
@@ -53,4 +90,14 @@ def test_document_text_is_escaped() -> None:
     html = sources_html(answer)
     assert "<script>" not in html and "&lt;script&gt;" in html and "<b>标题" not in html
     md = answer_markdown(answer)
-    assert "<script>" not in md and "](http" not in md and "\\[点我\\]" in md and "**[1]**" in md
+    assert "<script>" not in md and "](http" not in md and "\\[点我\\]" in md and 'href="#pq-source-1"' in md
+    page = document_page("<t>", {"issuer": "<i>"}, hostile, 0, 8)
+    assert "<script>alert" not in page and "&lt;script&gt;" in page and "<i>" not in page.split("</style>")[1]
+    assert "[1] 《<b>标题</b>》" in plain_reply(answer)  # plain text for a letter: no HTML, nothing to escape
+
+
+def test_cautions_for_drafts_and_ended_plans() -> None:
+    draft = Citation(1, "d.txt", "平湖", 0, 1, "x", status="讨论稿", valid_period="2024-2026")
+    assert caution(draft, year=2026) == "征求意见稿，非正式发布"
+    ended = Citation(1, "p.txt", "广州", 0, 1, "x", status="正式发布", valid_period="2022-2024")
+    assert caution(ended, year=2026) == "规划期至2024年，已结束" and caution(ended, year=2024) == ""

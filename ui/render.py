@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date
+from urllib.parse import quote
 
 from rag.types import Answer, Citation
 
@@ -21,8 +23,10 @@ def escape_markdown(text: str) -> str:
 
 
 def answer_markdown(answer: Answer) -> str:
-    """The chat message: answer lines with [n] markers, or the refusal with the nearest paragraphs."""
-    lines = [_MARKER.sub(r"**[\1]**", escape_markdown(line)) for line in answer.text.splitlines() if line.strip()]
+    """The chat message: answer lines with [n] markers linking to their source cards, or the refusal
+    with the nearest paragraphs."""
+    lines = [_MARKER.sub(r'<a class="pq-ref" href="#pq-source-\1">[\1]</a>', escape_markdown(line))
+             for line in answer.text.splitlines() if line.strip()]
     body = "\n\n".join(lines)
     if answer.refused and answer.related:
         body += "\n\n" + "\n".join(
@@ -38,9 +42,41 @@ def _excerpt(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+def caution(c: Citation, year: int | None = None) -> str:
+    """A short warning for drafts and for plans whose period has ended."""
+    notes = []
+    if any(word in c.status for word in ("讨论稿", "征求意见")):
+        notes.append("征求意见稿，非正式发布")
+    m = re.search(r"(\d{4})\D*$", c.valid_period or "")
+    if m and int(m.group(1)) < (year or date.today().year):
+        notes.append(f"规划期至{m.group(1)}年，已结束")
+    return "；".join(notes)
+
+
+def plain_reply(answer: Answer) -> str:
+    """Answer and numbered sources as plain text, for pasting into a reply letter."""
+    lines = [answer.text]
+    if answer.notice:
+        lines.append(f"（{answer.notice}）")
+    shown = answer.citations or answer.related
+    if shown:
+        lines.append("")
+        lines.append("出处：" if answer.citations else "相关段落：")
+    for c in shown:
+        about = "，".join(x for x in (c.issuer, c.date, c.status) if x)
+        lines.append(f"[{c.n}] 《{c.title}》" + (f"（{about}）" if about else ""))
+        lines.append("    " + " ".join(c.text.split()))
+    return "\n".join(lines)
+
+
 def _highlighted(c: Citation) -> str:
     """The paragraph, escaped, with the quoted sentences marked."""
-    spans = sorted((max(s, c.start) - c.start, min(e, c.end) - c.start) for s, e in c.quotes if e > c.start)
+    spans: list[tuple[int, int]] = []
+    for s, e in sorted((max(s, c.start) - c.start, min(e, c.end) - c.start) for s, e in c.quotes if e > c.start):
+        if spans and not c.text[spans[-1][1]:s].strip():  # neighbouring sentences: one highlight
+            spans[-1] = (spans[-1][0], max(e, spans[-1][1]))
+        else:
+            spans.append((s, e))
     out, pos = [], 0
     for s, e in spans:
         if s < pos:
@@ -56,12 +92,16 @@ def source_card(c: Citation, label: str = "") -> str:
     meta = " · ".join(html.escape(x) for x in (c.issuer, c.date, c.status, c.region) if x)
     where = html.escape(f"{c.doc} 第{c.start}–{c.end}字")
     heading = f'<div class="pq-heading">{html.escape(c.headings)}</div>' if c.headings else ""
+    warn = caution(c)
+    warn_html = f'<div class="pq-caution">⚠ {html.escape(warn)}</div>' if warn else ""
+    link = (f'<a class="pq-open" target="_blank" href="doc/{quote(c.doc)}?start={c.start}&end={c.end}#cited">'
+            "查看原文</a>")
     return (
         f'<div class="pq-card" id="pq-source-{c.n}">'
         f'<div class="pq-title"><span class="pq-n">{label or f"[{c.n}]"}</span> 《{html.escape(c.title)}》</div>'
-        f'<div class="pq-meta">{meta}</div>{heading}'
+        f'<div class="pq-meta">{meta}</div>{warn_html}{heading}'
         f'<blockquote class="pq-text">{_highlighted(c)}</blockquote>'
-        f'<div class="pq-where">{where}</div></div>'
+        f'<div class="pq-where">{where} · {link}</div></div>'
     )
 
 
@@ -82,6 +122,30 @@ def sources_html(answer: Answer | None) -> str:
     return f'<div class="pq-sources">{head_html}{"".join(cards)}</div>'
 
 
+def document_page(title: str, meta: dict[str, object], text: str, start: int, end: int) -> str:
+    """The whole document, escaped, with the cited paragraph marked and scrolled into view."""
+    start = max(0, min(start, len(text)))
+    end = max(start, min(end, len(text)))
+    about = " · ".join(html.escape(str(meta[k])) for k in ("issuer", "date", "status", "region") if meta.get(k))
+    body = (html.escape(text[:start]) + '<mark id="cited">' + html.escape(text[start:end]) + "</mark>"
+            + html.escape(text[end:]))
+    return (
+        '<!doctype html><html lang="zh"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{DOC_CSS}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><div class=meta>{about}</div><pre>{body}</pre>"
+        '<script>document.getElementById("cited").scrollIntoView({block:"center"});</script>'
+        "</body></html>"
+    )
+
+
+DOC_CSS = """
+body{font-family:"Noto Sans CJK SC","Noto Sans SC",sans-serif;max-width:860px;margin:2em auto;padding:0 1em;
+color:#1f2328}
+h1{font-size:1.3em}.meta{color:#57606a;margin-bottom:1em}
+pre{white-space:pre-wrap;font-family:inherit;line-height:1.8}
+mark{background:#fff3b0;outline:2px solid #e3b341}
+"""
+
 CSS = """
 .pq-card{border:1px solid #d0d7de;border-radius:8px;padding:10px 12px;margin:8px 0;background:#fff}
 .pq-title{font-weight:600}.pq-n{color:#0969da;margin-right:4px}
@@ -91,4 +155,7 @@ CSS = """
 .pq-head{font-weight:600;margin-bottom:4px}
 .pq-badge{font-size:0.8em;background:#ddf4ff;color:#0969da;border-radius:10px;padding:1px 8px;margin-left:6px}
 .pq-empty{color:#57606a}
+.pq-caution{color:#9a6700;background:#fff8c5;border-radius:4px;padding:2px 6px;margin:4px 0;font-size:0.85em}
+.pq-card:target{outline:3px solid #0969da}
+.pq-ref{color:#0969da;font-weight:600;text-decoration:none}
 """

@@ -1,0 +1,135 @@
+"""Document administration: upload, replace and delete documents, edit their metadata.
+
+Every change is validated before it touches the corpus or the index: a file that cannot be read
+is rejected with the reason and the existing index stays as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rag.catalog import Catalog
+from rag.indexing import Indexer
+from rag.lexical import add_words
+from rag.loading import SUPPORTED_SUFFIXES, LoadError, load_file, manifest_words
+from rag.manifest import MANIFEST_NAME, load_manifest, save_manifest
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+EDITABLE_FIELDS = ("title", "issuer", "doc_number", "date", "region", "industry", "doc_type", "status",
+                   "valid_period", "contact", "aliases")
+LIST_FIELDS = ("industry", "aliases")
+_BAD_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+
+
+class AdminError(ValueError):
+    """A request the admin cannot carry out; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    doc_id: str
+    replaced: bool
+    chunks: int
+
+
+def safe_name(name: str) -> str:
+    """A plain file name inside the corpus folder, or AdminError: no paths, no hidden files."""
+    base = (name or "").strip()
+    if not base or base != Path(base).name or base in (".", "..") or base.startswith("."):
+        raise AdminError(f"不允许的文件名：{name!r}（只能是文件名，不能含路径）")
+    if _BAD_NAME.search(base) or len(base) > 200:
+        raise AdminError(f"不允许的文件名：{name!r}（含不允许的字符或过长）")
+    if base == MANIFEST_NAME:
+        raise AdminError("不能上传或删除 manifest.toml")
+    if Path(base).suffix.lower() not in SUPPORTED_SUFFIXES:
+        suffix = Path(base).suffix or "（无扩展名）"
+        raise AdminError(f"不支持的文件类型 {suffix}，支持：{'、'.join(SUPPORTED_SUFFIXES)}")
+    return base
+
+
+def clean_meta(fields: dict[str, Any]) -> dict[str, Any]:
+    """Only known fields; lists from comma-separated text; surrounding spaces trimmed."""
+    meta: dict[str, Any] = {}
+    for key in EDITABLE_FIELDS:
+        if key not in fields or fields[key] is None:
+            continue
+        value = fields[key]
+        if key in LIST_FIELDS:
+            items = value if isinstance(value, list | tuple) else re.split(r"[,，、;；\s]+", str(value))
+            meta[key] = [str(v).strip() for v in items if str(v).strip()]
+        else:
+            meta[key] = str(value).strip()
+    return meta
+
+
+class DocumentAdmin:
+    def __init__(self, corpus_dir: Path, catalog: Catalog, indexer: Indexer,
+                 max_bytes: int = MAX_UPLOAD_BYTES) -> None:
+        self.corpus_dir = corpus_dir
+        self.catalog = catalog
+        self.indexer = indexer
+        self.max_bytes = max_bytes
+
+    def upload(self, name: str, data: bytes, meta: dict[str, Any] | None = None, replace: bool = False,
+               progress: Callable[[int, int], None] | None = None) -> UploadResult:
+        """Add (or replace) a document and index it; nothing changes if the file cannot be read."""
+        doc_id = safe_name(name)
+        if len(data) > self.max_bytes:
+            size, limit = len(data) / 2**20, self.max_bytes / 2**20
+            raise AdminError(f"{doc_id}：文件过大（{size:.1f} MB，上限 {limit:.0f} MB）")
+        target = self.corpus_dir / doc_id
+        exists = target.exists()
+        if exists and not replace:
+            raise AdminError(f"{doc_id} 已存在；如需更新，请选择“替换”")
+        self.corpus_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=Path(doc_id).suffix, dir=self.corpus_dir)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            manifest = load_manifest(self.corpus_dir)
+            entry = {**manifest.get(doc_id, {}), **clean_meta(meta or {})}
+            try:
+                doc = load_file(Path(tmp), entry)
+            except LoadError as err:
+                raise AdminError(f"{doc_id}：无法读取（{err.reason}），已拒绝，现有索引未改动") from err
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        doc = dataclasses.replace(doc, doc_id=doc_id)
+        if entry:
+            manifest[doc_id] = entry
+            save_manifest(self.corpus_dir, manifest)
+        add_words(manifest_words({doc_id: entry}))
+        chunks = self.indexer.index_document(doc, progress=progress)
+        return UploadResult(doc_id, exists, chunks)
+
+    def delete(self, doc_id: str) -> None:
+        doc_id = safe_name(doc_id)
+        if self.catalog.document(doc_id) is None and not (self.corpus_dir / doc_id).exists():
+            raise AdminError(f"没有名为 {doc_id} 的文件")
+        self.indexer.remove(doc_id)
+        (self.corpus_dir / doc_id).unlink(missing_ok=True)
+        manifest = load_manifest(self.corpus_dir)
+        if manifest.pop(doc_id, None) is not None:
+            save_manifest(self.corpus_dir, manifest)
+
+    def update_meta(self, doc_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Write edited metadata to the manifest and the index (no re-embedding needed)."""
+        doc_id = safe_name(doc_id)
+        if self.catalog.document(doc_id) is None:
+            raise AdminError(f"索引中没有 {doc_id}")
+        manifest = load_manifest(self.corpus_dir)
+        entry = {**manifest.get(doc_id, {}), **clean_meta(fields)}
+        manifest[doc_id] = entry
+        save_manifest(self.corpus_dir, manifest)
+        self.catalog.update_meta(doc_id, entry)
+        add_words(manifest_words({doc_id: entry}))
+        return entry

@@ -1,0 +1,166 @@
+"""The chat in headless Chromium, as a business owner and a clerk use it. Screenshots of each step
+go to evals/results/ui/."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag.service import PolicyQA
+from rag.settings import Settings
+from tests.conftest import ROOT, free_port
+
+pytestmark = pytest.mark.slow
+SHOTS = ROOT / "evals" / "results" / "ui"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+PASSWORD = "browser-test-pw"
+UPLOAD = ("皮具展会补助通知 2026.txt",
+          "花都区皮具企业境外展会补助通知\n"
+          "参加境外专业展会的花都皮具企业，按展位费的60%给予补助，每家企业每年最高8万元。\n"
+          "<script>window.__xss = 1</script><img src=x onerror=\"window.__xss = 2\"> [点我](javascript:alert(1))\n")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, e5) -> Iterator[str]:
+    from tests.conftest import copy_corpus
+    from ui.app import serve
+
+    base = tmp_path_factory.mktemp("browser")
+    settings = Settings(corpus_dir=copy_corpus(base / "corpus"), data_dir=base, index_dir=base / "index",
+                        admin_password=PASSWORD)
+    qa = PolicyQA(settings, embedder=e5)
+    qa.ingest()
+    port = free_port()
+    server = serve(qa, port=port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium missing: `make browser` installs Debian's chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, site: str):  # one page for the whole story: the conversation carries on
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    pg = context.new_page()
+    pg.goto(site)
+    pg.wait_for_selector("#pq-question textarea", timeout=60_000)
+    yield pg
+    context.close()
+
+
+def ask(page, question: str, expect: str) -> None:
+    page.fill("#pq-question textarea", question)
+    page.click("#pq-send")
+    page.wait_for_function(
+        "([q, e]) => { const s = document.querySelector('#pq-sources');"
+        " return s && s.innerText.includes(e) && document.querySelector('#pq-chat').innerText.includes(q); }",
+        arg=[question, expect], timeout=60_000)
+
+
+def test_1_ask_and_see_the_cited_answer(page) -> None:
+    ask(page, "狮岭镇皮具产业有哪些资金扶持？", "1.8亿元")
+    chat = page.inner_text("#pq-chat")
+    assert "1.8亿元" in chat and "[1]" in chat
+    assert page.inner_text("#pq-mode") == "离线摘录模式"
+    card = page.locator("#pq-source-1")
+    assert "广州市工业和信息化局" in card.inner_text() and "2025-05-27" in card.inner_text()
+    assert "1.8亿元" in card.locator("mark").first.inner_text()
+    page.screenshot(path=str(SHOTS / "01-answer.png"), full_page=True)
+
+
+def test_2_click_marker_shows_the_highlighted_paragraph(page) -> None:
+    page.locator("#pq-chat a.pq-ref").first.click()
+    page.wait_for_function("location.hash === '#pq-source-1'", timeout=10_000)
+    card = page.locator("#pq-source-1")
+    assert card.is_visible() and card.locator("mark").count() >= 1
+    page.screenshot(path=str(SHOTS / "02-source-card.png"), full_page=True)
+
+
+def test_3_view_original_document_scrolled_to_the_paragraph(page) -> None:
+    with page.context.expect_page() as new_page:
+        page.locator("#pq-source-1 a.pq-open").click()
+    doc = new_page.value
+    doc.wait_for_selector("mark#cited")
+    assert "1.8亿元" in doc.inner_text("mark#cited")
+    in_view = doc.evaluate("() => { const r = document.getElementById('cited').getBoundingClientRect();"
+                           " return r.top < window.innerHeight && r.bottom > 0; }")
+    assert in_view
+    doc.screenshot(path=str(SHOTS / "03-original-document.png"))
+    doc.close()
+
+
+def test_4_filter_by_region(page) -> None:
+    page.click("#pq-filters button, #pq-filters .label-wrap")
+    page.locator("#pq-region input").click()
+    page.locator("#pq-region input").fill("平湖市")
+    page.keyboard.press("Enter")
+    ask(page, "企业融资有哪些支持？", "平湖")
+    cards = page.inner_text("#pq-sources")
+    assert "平湖" in cards and "广州市工业和信息化局" not in cards
+    page.screenshot(path=str(SHOTS / "04-filter-region.png"), full_page=True)
+    page.locator("#pq-region .token-remove, #pq-region button[aria-label*='Remove']").first.click()
+
+
+def test_5_thumbs_down_lands_in_the_knowledge_gaps(page) -> None:
+    page.locator("#pq-chat button[aria-label='踩'], #pq-chat button[aria-label='Dislike']").last.click()
+    page.wait_for_function("document.querySelector('#pq-status').innerText.includes('已记录')", timeout=10_000)
+    page.fill("#pq-comment textarea", "想知道申请条件")
+    page.click("#pq-send-comment")
+    page.wait_for_function("document.querySelector('#pq-status').innerText.includes('意见已记录')", timeout=10_000)
+    page.get_by_role("tab", name="知识缺口").click()
+    page.click("#pq-gaps-refresh")
+    page.wait_for_function("document.querySelector('#pq-gaps').innerText.includes('想知道申请条件')", timeout=10_000)
+    assert "👎" in page.inner_text("#pq-gaps")
+    page.screenshot(path=str(SHOTS / "05-knowledge-gaps.png"), full_page=True)
+
+
+def test_6_admin_login_upload_and_ask_about_it(page, tmp_path: Path) -> None:
+    page.get_by_role("tab", name="文档管理").click()
+    page.fill("#pq-password input", "wrong")
+    page.click("#pq-login-btn")
+    page.wait_for_function("document.querySelector('#pq-admin-msg').innerText.includes('密码错误')", timeout=10_000)
+    page.fill("#pq-password input", PASSWORD)
+    page.click("#pq-login-btn")
+    page.wait_for_selector("#pq-docs", state="visible", timeout=10_000)
+    assert "000_cdd52aca649b231b.txt" in page.inner_text("#pq-docs")
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.4 truncated")
+    page.set_input_files("#pq-upload input[type=file]", str(bad))
+    page.click("#pq-do-upload")
+    page.wait_for_function("document.querySelector('#pq-admin-msg').innerText.includes('已拒绝')", timeout=30_000)
+    page.locator("#pq-upload button[aria-label*='Clear'], #pq-upload button[aria-label*='清除']").first.click()
+    name, text = UPLOAD
+    good = tmp_path / name
+    good.write_text(text, encoding="utf-8")
+    page.set_input_files("#pq-upload input[type=file]", str(good))
+    page.fill("#pq-up-title textarea, #pq-up-title input", "花都区皮具企业境外展会补助通知")
+    page.fill("#pq-up-region textarea, #pq-up-region input", "广州市花都区")
+    page.click("#pq-do-upload")
+    page.wait_for_function("document.querySelector('#pq-admin-msg').innerText.includes('已上传')", timeout=60_000)
+    assert name in page.inner_text("#pq-docs")
+    page.screenshot(path=str(SHOTS / "06-admin-upload.png"), full_page=True)
+    page.get_by_role("tab", name="问答").click()
+    ask(page, "花都皮具企业参加境外展会，每家每年最高补助多少？", "8万元")
+    assert "8万元" in page.inner_text("#pq-chat")
+    page.screenshot(path=str(SHOTS / "07-answer-from-upload.png"), full_page=True)
+
+
+def test_7_document_text_cannot_run_script(page) -> None:
+    ask(page, "花都区皮具企业境外展会补助通知的全文说了什么？", "境外")
+    sources = page.inner_text("#pq-sources")
+    assert page.evaluate("() => window.__xss") is None
+    if "script" in sources:  # when the hostile line is cited it shows as text, not markup
+        assert "<script>" in sources
+    assert page.locator("#pq-sources script, #pq-sources img").count() == 0

@@ -1,0 +1,123 @@
+"""The 问答 tab: chat with streamed answers, source cards, filters, copy and 👍/👎 feedback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from rag.retrieval import FilterError, Filters
+from rag.service import PolicyQA
+from ui.render import MODE_BADGE, answer_markdown, escape_markdown, plain_reply, sources_html
+
+EXAMPLES = [
+    "狮岭镇皮具产业有哪些资金扶持？",
+    "平湖箱包企业参加境外展会有什么支持？",
+    "广州时尚产业集群三年行动计划的发展目标是什么？",
+    "鹿城区在鞋业人才引进方面做了哪些工作？",
+]
+COPY_JS = "(text) => { if (text) { navigator.clipboard.writeText(text); } return text; }"
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, list):  # Gradio 6 sends message content as a list of parts
+        return "".join(_text(part) for part in content)
+    if isinstance(content, dict):
+        return str(content.get("text", ""))
+    return str(content or "")
+
+
+def _history(messages: list[dict[str, Any]] | None) -> list[dict[str, str]]:
+    return [{"role": m["role"], "content": _text(m.get("content"))} for m in messages or [] if "role" in m]
+
+
+def build_chat(qa: PolicyQA) -> None:
+    """Lay out the chat tab inside the current Blocks context and wire its events."""
+    facets = qa.facets()
+    titles = {d["doc"]: d.get("title") or d["doc"] for d in qa.documents()}
+    mode = "llm" if qa.settings.llm_enabled else "extractive"
+
+    badge = f'<span class="pq-badge" id="pq-mode">{MODE_BADGE[mode]}</span>'
+    gr.Markdown(f"每句回答都标注出处 [n]，点击可核对原文。{badge}")
+    with gr.Row():
+        with gr.Column(scale=3):
+            chat = gr.Chatbot(label="对话", height=460, buttons=["copy"], elem_id="pq-chat")
+            box = gr.Textbox(label="您的问题", placeholder="例如：狮岭镇皮具产业有哪些资金扶持？", lines=2,
+                             elem_id="pq-question")
+            with gr.Row():
+                send = gr.Button("提问", variant="primary", elem_id="pq-send")
+                copy = gr.Button("复制答复", elem_id="pq-copy")
+                clear = gr.Button("清空对话", elem_id="pq-clear")
+            gr.Examples(EXAMPLES, inputs=box, label="示例问题")
+            with gr.Accordion("筛选（可选）", open=False, elem_id="pq-filters"):
+                regions = gr.Dropdown(facets["regions"], multiselect=True, label="地区", elem_id="pq-region")
+                industries = gr.Dropdown(facets["industries"], multiselect=True, label="行业", elem_id="pq-industry")
+                docs = gr.Dropdown([(titles.get(d, d), d) for d in facets["docs"]], multiselect=True, label="文件",
+                                   elem_id="pq-doc")
+            with gr.Row():
+                comment = gr.Textbox(label="对上一条回答的意见（可选）", lines=1, scale=4, elem_id="pq-comment")
+                send_comment = gr.Button("提交意见", scale=1, elem_id="pq-send-comment")
+            status = gr.Markdown(elem_id="pq-status")
+        with gr.Column(scale=2):
+            sources = gr.HTML(sources_html(None), elem_id="pq-sources")
+    plain = gr.Textbox(visible=False)
+    entries = gr.State({})  # chat message index -> feedback entry id
+
+    def respond(message: str, messages: list[dict[str, Any]], regions: list[str], industries: list[str],
+                docs: list[str], entries: dict[int, int]) -> Iterator[tuple[Any, ...]]:
+        messages = list(messages or [])
+        if not (message or "").strip():
+            yield message, messages, gr.skip(), gr.skip(), entries, "请输入问题。"
+            return
+        shown = [*messages, {"role": "user", "content": message}, {"role": "assistant", "content": "正在查找相关文件…"}]
+        yield "", shown, gr.skip(), gr.skip(), entries, ""
+        filters = Filters(tuple(regions or ()), tuple(industries or ()), tuple(docs or ()))
+        try:
+            answer = qa.ask(message, history=_history(messages), filters=filters)
+        except FilterError as exc:
+            shown[-1] = {"role": "assistant", "content": escape_markdown(f"筛选条件有误：{exc}")}
+            yield "", shown, sources_html(None), "", entries, ""
+            return
+        entry = qa.feedback.record(message, answer.to_json())
+        if entry is not None:
+            entries = {**entries, len(shown) - 1: entry}
+        lines = answer_markdown(answer).split("\n\n")
+        for i in range(1, len(lines) + 1):  # stream the checked answer paragraph by paragraph
+            shown[-1] = {"role": "assistant", "content": "\n\n".join(lines[:i])}
+            yield "", shown, sources_html(answer) if i == len(lines) else gr.skip(), plain_reply(answer), entries, ""
+
+    def like(data: gr.LikeData, entries: dict[int, int]) -> str:
+        index = data.index[0] if isinstance(data.index, list | tuple) else data.index
+        entry = entries.get(int(index))
+        if entry is None:
+            return ""
+        ok = qa.feedback.rate(entry, 1 if data.liked else -1)
+        return ("感谢反馈！" if data.liked else "已记录，我们会改进。") if ok else "反馈未能保存，请稍后再试。"
+
+    def add_comment(text: str, entries: dict[int, int]) -> tuple[str, str]:
+        if not text.strip() or not entries:
+            return text, "请先提问并输入意见。"
+        ok = qa.feedback.comment(entries[max(entries)], text)
+        return ("", "意见已记录，谢谢！") if ok else (text, "意见未能保存，请稍后再试。")
+
+    inputs = [box, chat, regions, industries, docs, entries]
+    outputs = [box, chat, sources, plain, entries, status]
+    send.click(respond, inputs, outputs, api_name="chat")
+    box.submit(respond, inputs, outputs, api_visibility="private")
+    chat.like(like, [entries], [status], api_visibility="private")
+    send_comment.click(add_comment, [comment, entries], [comment, status], api_visibility="private")
+    copy.click(None, [plain], [plain], js=COPY_JS, api_visibility="private")
+    clear.click(lambda: ([], sources_html(None), "", {}, ""), None, [chat, sources, plain, entries, status],
+                api_visibility="private")
+
+    def ask(question: str, history: list[dict[str, Any]] | None = None,
+            filters: dict[str, list[str]] | None = None) -> dict[str, Any]:
+        """The same JSON as `policy-qa ask --json`."""
+        f = filters or {}
+        answer = qa.ask(question, history=history or [],
+                        filters=Filters(tuple(f.get("regions", ())), tuple(f.get("industries", ())),
+                                        tuple(f.get("docs", ()))))
+        return answer.to_json()
+
+    gr.api(ask, api_name="ask")

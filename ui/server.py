@@ -1,0 +1,51 @@
+"""The HTTP side: FastAPI with the JSON API and the document view, the Gradio app mounted at /."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from rag.retrieval import FilterError, Filters
+from rag.service import PolicyQA
+from ui.render import CSS, document_page
+
+
+class FiltersIn(BaseModel):
+    regions: list[str] = Field(default_factory=list)
+    industries: list[str] = Field(default_factory=list)
+    docs: list[str] = Field(default_factory=list)
+
+
+class AskIn(BaseModel):
+    question: str
+    history: list[dict[str, Any]] = Field(default_factory=list)
+    filters: FiltersIn | None = None
+
+
+def make_app(qa: PolicyQA, demo: gr.Blocks) -> FastAPI:
+    app = FastAPI(title="政策问答 API", docs_url="/api/docs", openapi_url="/api/openapi.json")
+
+    @app.post("/api/ask")
+    def ask(body: AskIn) -> dict[str, Any]:
+        """Answer a question: the same JSON as `policy-qa ask --json`."""
+        f = body.filters or FiltersIn()
+        try:
+            answer = qa.ask(body.question, history=body.history,
+                            filters=Filters(tuple(f.regions), tuple(f.industries), tuple(f.docs)))
+        except FilterError as exc:
+            raise HTTPException(status_code=400, detail=str(exc)) from None
+        return answer.to_json()
+
+    @app.get("/doc/{doc_id}", response_class=HTMLResponse)
+    def document(doc_id: str, start: int = 0, end: int = 0) -> HTMLResponse:
+        """The whole document with one paragraph marked (only documents in the index are served)."""
+        doc = qa.document(doc_id)
+        if doc is None:
+            raise HTTPException(status_code=404, detail="没有这个文件")
+        return HTMLResponse(document_page(doc.title, doc.meta, doc.text, start, end))
+
+    return gr.mount_gradio_app(app, demo, path="/", css=CSS, footer_links=["api"], show_error=False)
