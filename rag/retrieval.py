@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from rag.catalog import Catalog
 from rag.embeddings import PolicyEmbeddings
-from rag.lexical import BM25, add_words, normalise, tokenize
-from rag.loading import manifest_words
+from rag.index_view import LexicalView, as_list
+from rag.lexical import tokenize
 from rag.store import ChromaVectorStore
-from rag.types import Chunk, RetrievedChunk
+from rag.types import RetrievedChunk
 
 
 class FilterError(ValueError):
@@ -39,50 +37,6 @@ class FusionConfig:
     method: str = "score"  # "score": weighted sum of normalised scores | "rrf": reciprocal rank fusion
 
 
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value] if value else []
-    return [str(v) for v in value]
-
-
-class LexicalView:
-    """BM25 over the visible chunks, rebuilt when the catalog changes."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        self.generation = -1
-        self.chunks: list[Chunk] = []
-        self.bm25 = BM25([])
-        self.index_of: dict[str, int] = {}
-        self.doc_meta: dict[str, dict[str, Any]] = {}
-        self.doc_of: np.ndarray = np.zeros(0, dtype=object)
-        self._text = ""
-        self._lock = threading.Lock()
-
-    def refresh(self) -> None:
-        gen = self.catalog.generation()
-        if gen == self.generation:
-            return
-        with self._lock:
-            if gen == self.generation:
-                return
-            pairs = list(self.catalog.visible_chunks())
-            self.chunks = [c for c, _ in pairs]
-            self.bm25 = BM25([t for _, t in pairs])
-            self.index_of = {c.chunk_id: i for i, c in enumerate(self.chunks)}
-            self.doc_of = np.array([c.doc_id for c in self.chunks], dtype=object)
-            self.doc_meta = {r.doc_id: r.meta for r in self.catalog.documents() if r.complete}
-            add_words(manifest_words(self.doc_meta))  # the same words the indexer taught jieba
-            self._text = normalise("\n".join(c.text for c in self.chunks))
-            self.generation = gen
-
-    def occurs(self, term: str) -> bool:
-        """Whether a term occurs anywhere in the visible documents (normalised search form)."""
-        return normalise(term) in self._text
-
-
 class Retriever:
     def __init__(
         self,
@@ -100,20 +54,14 @@ class Retriever:
     def facets(self) -> dict[str, list[str]]:
         """Values a filter may take (regions, industries, document names) and the place names known."""
         self.view.refresh()
-        regions, industries, places = set(), set(), set()
-        for meta in self.view.doc_meta.values():
-            regions.update(_as_list(meta.get("region")))
-            industries.update(_as_list(meta.get("industry")))
-            places.update(_as_list(meta.get("region")) + _as_list(meta.get("aliases")))
-        return {"regions": sorted(regions), "industries": sorted(industries), "docs": sorted(self.view.doc_meta),
-                "places": sorted(places)}
+        return self.view.facets
 
     def docs_about(self, places: Sequence[str]) -> list[str]:
         """Documents whose region or aliases name one of the places (e.g. 平湖 -> the Pinghu document)."""
         self.view.refresh()
         out = []
         for doc_id, meta in self.view.doc_meta.items():
-            names = _as_list(meta.get("region")) + _as_list(meta.get("aliases"))
+            names = as_list(meta.get("region")) + as_list(meta.get("aliases"))
             if any(p in name for p in places for name in names):
                 out.append(doc_id)
         return sorted(out)
@@ -126,7 +74,7 @@ class Retriever:
         self.view.refresh()
         found: list[tuple[int, str, str]] = []  # (position, alias, doc)
         for doc_id, meta in self.view.doc_meta.items():
-            for alias in _as_list(meta.get("aliases")):
+            for alias in as_list(meta.get("aliases")):
                 pos = text.find(alias) if alias else -1
                 if pos >= 0:
                     found.append((pos, alias, doc_id))
@@ -151,9 +99,9 @@ class Retriever:
         for doc_id, meta in self.view.doc_meta.items():
             if filters.docs and doc_id not in filters.docs:
                 continue
-            if filters.regions and not set(_as_list(meta.get("region"))) & set(filters.regions):
+            if filters.regions and not set(as_list(meta.get("region"))) & set(filters.regions):
                 continue
-            if filters.industries and not set(_as_list(meta.get("industry"))) & set(filters.industries):
+            if filters.industries and not set(as_list(meta.get("industry"))) & set(filters.industries):
                 continue
             out.append(doc_id)
         return sorted(out)

@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from rag.answering import Evidence, Sentence, citation
+from rag.assessment import Evidence, Sentence, citation
 from rag.types import Answer
 
 _LIST_QUESTION = re.compile(r"哪些|哪几|分别|有什么|列举|包括|几项|几类|各自|what are|\blist\b", re.I)

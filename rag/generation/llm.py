@@ -16,7 +16,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 from typing import Any
 
-from rag.answering import Evidence, citation
+from rag.assessment import Evidence, citation
 from rag.generation.extractive import ExtractiveGenerator
 from rag.generation.prompts import ANSWER_PROMPT, REWRITE_PROMPT, answer_inputs, rewrite_inputs
 from rag.settings import Settings

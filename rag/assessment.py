@@ -1,0 +1,119 @@
+"""Assess retrieved paragraphs: rank candidate answer sentences and decide whether the documents
+answer at all. Shared by both answer modes, so the LLM is never asked where extractive would refuse."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.chunking import heading_level, sentence_spans
+from rag.embeddings import PolicyEmbeddings
+from rag.evidence import (
+    QueryTerms,
+    focus_terms,
+    mentions_focus,
+    per_unit_ok,
+    states_kind,
+    unknown_places,
+)
+from rag.index_view import LexicalView
+from rag.types import Citation, RetrievedChunk
+
+# Thresholds set on the dev set as a whole (never per question); see README "Quality".
+MIN_CHUNK_COVERAGE = 0.4
+MIN_SENTENCE_COVERAGE = 0.1
+SENTENCE_CHUNKS = 4  # answer sentences come from this many top paragraphs
+
+
+@dataclass(frozen=True)
+class Sentence:
+    rank: int  # index of its chunk in the retrieved list
+    start: int
+    end: int
+    text: str
+    score: float
+    coverage: float
+    states_kind: bool
+
+
+@dataclass(frozen=True)
+class Evidence:
+    question: str
+    query: str  # standalone search query (follow-ups carry the earlier topic)
+    retrieved: tuple[RetrievedChunk, ...]
+    sentences: tuple[Sentence, ...]  # best first
+    kind: str | None
+    refused: bool
+    reason: str
+    targets: tuple[str, ...] = ()  # documents a comparison question names, in order of mention
+
+
+def citation(n: int, rc: RetrievedChunk) -> Citation:
+    m = rc.meta
+    return Citation(
+        n=n, doc=rc.chunk.doc_id, title=str(m.get("title") or rc.chunk.doc_id), start=rc.chunk.start,
+        end=rc.chunk.end, text=rc.chunk.text, issuer=str(m.get("issuer") or ""), date=str(m.get("date") or ""),
+        status=str(m.get("status") or ""), region=str(m.get("region") or ""), headings=rc.chunk.heading_path,
+        valid_period=str(m.get("valid_period") or ""),
+    )
+
+
+def rank_sentences(query: str, retrieved: Sequence[RetrievedChunk], terms: QueryTerms,
+                   kind: str | None, chinese: bool, embedder: PolicyEmbeddings) -> list[Sentence]:
+    """Candidate answer sentences of the top paragraphs, best first."""
+    top = retrieved[0].score or 1.0
+    cands: list[tuple[int, int, int, str]] = []
+    for rank, rc in enumerate(retrieved[: SENTENCE_CHUNKS]):
+        text = rc.chunk.text
+        for s, e in sentence_spans(text):
+            # headings, dates and signatures name a topic but answer nothing
+            if e - s >= 6 and heading_level(text[s:e]) is None:
+                cands.append((rank, rc.chunk.start + s, rc.chunk.start + e, text[s:e]))
+    if chinese and terms.terms:
+        # A sentence under a matching heading inherits part of the heading's match.
+        heading_cov = [terms.coverage(rc.chunk.heading_path) for rc in retrieved]
+        match = [0.65 * terms.coverage(t) + 0.35 * heading_cov[r] for r, *_, t in cands]
+    else:  # no shared words to count (e.g. an English question): compare meanings instead
+        qv = embedder.embed_queries([query])[0]
+        sims = embedder.embed_passages([t for *_, t in cands]) @ qv if cands else np.zeros(0)
+        lo, hi = (float(sims.min()), float(sims.max())) if len(sims) else (0.0, 1.0)
+        match = [(float(x) - lo) / (hi - lo) if hi > lo else 1.0 for x in sims]
+    out = []
+    for (rank, s, e, text), m in zip(cands, match, strict=True):
+        rc = retrieved[rank]
+        has_kind = states_kind(text, kind)
+        score = 0.55 * m + 0.45 * (rc.score / top) + (0.15 if kind and has_kind else 0.0)
+        out.append(Sentence(rank, s, e, text, score, m, has_kind))
+    out.sort(key=lambda x: (-x.score, x.rank, x.start))
+    return out
+
+def refusal(question: str, query: str, retrieved: Sequence[RetrievedChunk], terms: QueryTerms,
+            sentences: Sequence[Sentence], kind: str | None, chinese: bool, view: LexicalView) -> str:
+    """Why the documents do not answer the question, or "" when they do."""
+    places = unknown_places(query, view.occurs)
+    if places:
+        return f"the documents never mention {', '.join(places)}"
+    if not sentences:
+        return "no sentence to quote"
+    if chinese and terms.terms:
+        # Several paragraphs may answer together (a comparison of two cities): count them jointly.
+        best = terms.coverage("\n".join(_context(rc) for rc in retrieved[:3]))
+        if best < MIN_CHUNK_COVERAGE:
+            return f"the best paragraph covers only {best:.0%} of the question's terms"
+        chunk_cov = {rank: terms.coverage(_context(rc)) for rank, rc in enumerate(retrieved)}
+        focus = focus_terms(question, kind, view.bm25.idf)
+        if kind and not any(
+            s.states_kind and mentions_focus(s.text, focus) and per_unit_ok(question, s.text)
+            and (s.coverage >= MIN_SENTENCE_COVERAGE or chunk_cov[s.rank] >= 0.5)
+            for s in sentences
+        ):
+            return f"no relevant sentence states the {kind} asked for"
+    elif kind and not any(s.states_kind for s in sentences[:3]):
+        return f"no close sentence states the {kind} asked for"
+    return ""
+
+
+def _context(rc: RetrievedChunk) -> str:
+    return "\n".join((str(rc.meta.get("title") or ""), rc.chunk.heading_path, rc.chunk.text))
