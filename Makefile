@@ -61,6 +61,13 @@ lint: install-test
 	$(BIN)/ruff check rag ui evals tests
 	$(BIN)/mypy rag
 
+# Side-by-side benchmark against the naive LangChain recipe (reads ../shared; the first ncp run
+# embeds that corpus twice and takes long on 2 cores; BENCH_ARGS=--no-ncp for the dev set only).
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python -m evals.bench --shared $(SHARED) $(BENCH_ARGS)
+
 eval: install
 	$(BIN)/policy-qa eval --questions $(SHARED)/evals/dev.jsonl --out evals/results/dev-extractive.json
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -49,11 +48,8 @@ def _open(args: argparse.Namespace, corpus: Path | None = None) -> Any:
     elif mode == "llm" and not settings.llm_enabled:
         raise ValueError("--mode llm needs an endpoint: set POLICY_QA_LLM_BASE_URL (and _API_KEY, _MODEL)")
     index = getattr(args, "index", None)
-    if index is None and corpus is not None and corpus.resolve() != settings.corpus_dir.resolve():
-        # Another corpus gets an index of its own beside the default one.
-        tag = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:8]
-        name = "-".join(corpus.resolve().parts[-2:]) if corpus.name == "corpus" else corpus.name
-        index = settings.data_dir / f"index-{name}-{tag}"
+    if index is None and corpus is not None:
+        index = settings.index_for_corpus(corpus)  # another corpus gets an index of its own
     settings = settings.with_overrides(index_dir=Path(index) if index else None, corpus_dir=corpus)
     return PolicyQA(settings)
 

@@ -78,6 +78,16 @@ class Settings:
             max_upload_mb=_int(env, "POLICY_QA_MAX_UPLOAD_MB", 20),
         )
 
+    def index_for_corpus(self, corpus: Path) -> Path:
+        """The index of another corpus: its own folder beside the default one."""
+        import hashlib
+
+        if corpus.resolve() == self.corpus_dir.resolve():
+            return self.index_dir
+        tag = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:8]
+        name = "-".join(corpus.resolve().parts[-2:]) if corpus.name == "corpus" else corpus.name
+        return self.data_dir / f"index-{name}-{tag}"
+
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced; None values are ignored (unset CLI flags)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
