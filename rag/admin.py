@@ -10,13 +10,12 @@ import dataclasses
 import os
 import re
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rag.catalog import Catalog
-from rag.indexing import Indexer
+from rag.indexing import Indexer, Progress
 from rag.lexical import add_words
 from rag.loading import SUPPORTED_SUFFIXES, LoadError, load_file, manifest_words
 from rag.manifest import MANIFEST_NAME, load_manifest, save_manifest
@@ -78,7 +77,7 @@ class DocumentAdmin:
         self.max_bytes = max_bytes
 
     def upload(self, name: str, data: bytes, meta: dict[str, Any] | None = None, replace: bool = False,
-               progress: Callable[[int, int], None] | None = None) -> UploadResult:
+               progress: Progress | None = None) -> UploadResult:
         """Add (or replace) a document and index it; nothing changes if the file cannot be read."""
         doc_id = safe_name(name)
         if len(data) > self.max_bytes:

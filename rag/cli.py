@@ -14,7 +14,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def _progress_bar(desc: str, unit: str = "段") -> Any:
+def _progress_bar(desc: str, unit: str = "段", scale: bool = False) -> Any:
     from tqdm import tqdm
 
     state: dict[str, Any] = {}
@@ -24,9 +24,10 @@ def _progress_bar(desc: str, unit: str = "段") -> Any:
         if bar is None and total == 0:
             return
         if bar is None:
-            bar = state["bar"] = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True)
+            bar = state["bar"] = tqdm(total=total, desc=desc, unit=unit, unit_scale=scale, file=sys.stderr,
+                                      dynamic_ncols=True)
         bar.total = total
-        bar.n = done
+        bar.n = round(done) if not scale else done
         bar.refresh()
 
     def close() -> None:
@@ -55,7 +56,7 @@ def _open(args: argparse.Namespace, corpus: Path | None = None) -> Any:
 
 
 def _ingest(qa: Any, corpus: Path, rebuild: bool = False, quiet: bool = False) -> Any:
-    bar = _progress_bar("嵌入段落") if not quiet else None
+    bar = _progress_bar("索引文件", unit="B", scale=True) if not quiet else None
     try:
         report = qa.ingest(corpus, progress=bar, rebuild=rebuild)
     finally:

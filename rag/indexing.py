@@ -3,6 +3,8 @@ drop removed ones. A file that cannot be read is reported and its earlier index 
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ from rag.types import Chunk, Document
 
 PIPELINE_VERSION = "2"  # bump when chunking or search text changes, so every document is redone
 
-Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
+Progress = Callable[[float, float], None]  # (work done, work in all), e.g. bytes or paragraphs
 
 
 class IndexMismatchError(RuntimeError):
@@ -78,61 +80,84 @@ class Indexer:
             self.store.reset()
         self.catalog.set_info("embedder", self.embedder.model_id)
 
+    def _key(self, file_hash: str) -> str:
+        """What a document record must match to be current: its file and the pipeline that indexed it."""
+        return f"{file_hash}:{self._pipeline_id()}"
+
+    def _current(self, recorded: str, file_hash: str) -> bool:
+        if recorded == self._key(file_hash):
+            return True
+        # Indexes written before per-document keys hold the plain file hash and one pipeline for all.
+        return recorded == file_hash and self.catalog.get_info("pipeline") == self._pipeline_id()
+
     def sync(self, corpus_dir: Path, progress: Progress | None = None, rebuild: bool = False) -> IngestReport:
-        """Index every readable file of corpus_dir; returns what was added, updated, kept, removed."""
+        """Index every readable file of corpus_dir; returns what was added, updated, kept, removed.
+
+        One document at a time: it becomes searchable (BM25 and dense) as soon as its last paragraph
+        is stored, so queries work on what is done while the rest is still embedding, memory stays
+        bounded whatever the corpus size, and an interrupted run continues where it stopped.
+        Progress is reported in bytes of the files still to index.
+        """
         t0 = time.perf_counter()
         report = IngestReport()
         self.check_embedder(rebuild)
         manifest = read_manifest(corpus_dir)
         add_words(manifest_words(manifest))
-        same_pipeline = self.catalog.get_info("pipeline") == self._pipeline_id()
         known = {r.doc_id: r for r in self.catalog.documents()}
         seen: set[str] = set()
-        todo: list[Document] = []
+        todo: list[tuple[Path, int]] = []
         for path in corpus_files(corpus_dir):
             seen.add(path.name)
             try:
-                doc = load_file(path, manifest.get(path.name))
-            except LoadError as err:
-                report.errors.append(err)
+                data = path.read_bytes()
+            except OSError as exc:
+                report.errors.append(LoadError(path, f"cannot read the file ({exc.strerror})"))
                 continue
-            rec = known.get(doc.doc_id)
-            if rec and rec.complete and rec.content_hash == doc.content_hash and same_pipeline:
-                if rec.meta != doc.meta:
-                    self.catalog.update_meta(doc.doc_id, doc.meta)
-                report.unchanged.append(doc.doc_id)
+            rec = known.get(path.name)
+            if rec and rec.complete and self._current(rec.content_hash, hashlib.sha256(data).hexdigest()):
+                meta = {**manifest.get(path.name, {})}
+                meta.setdefault("title", rec.meta.get("title"))
+                if meta != rec.meta:
+                    self.catalog.update_meta(path.name, meta)
+                report.unchanged.append(path.name)
             else:
-                todo.append(doc)
-                (report.updated if rec else report.added).append(doc.doc_id)
+                todo.append((path, len(data)))
         for doc_id in sorted(set(known) - seen):
             self.remove(doc_id)
             report.removed.append(doc_id)
 
-        plans = [(doc, self._plan(doc, known.get(doc.doc_id), same_pipeline)) for doc in todo]
-        total = sum(len(pending) for _, pending in plans)
-        done = 0
+        total, done = sum(size for _, size in todo), 0
         if progress:
             progress(0, total)
-        for doc, pending in plans:
-            for i in range(0, len(pending), self.batch_size):
-                batch = pending[i : i + self.batch_size]
-                self._embed_batch(doc, batch)
-                done += len(batch)
-                if progress:
-                    progress(done, total)
-            self._finish(doc)
-        self.catalog.set_info("pipeline", self._pipeline_id())
-        report.chunks_embedded = done
+        for path, size in todo:
+            try:
+                doc = load_file(path, manifest.get(path.name))
+            except LoadError as err:  # its earlier index entry, if any, stays as it was
+                report.errors.append(err)
+            else:
+                (report.updated if path.name in known else report.added).append(doc.doc_id)
+                pending = self._plan(doc, known.get(doc.doc_id))
+                for i in range(0, len(pending), self.batch_size):
+                    self._embed_batch(doc, pending[i : i + self.batch_size])
+                    report.chunks_embedded += len(pending[i : i + self.batch_size])
+                    if progress:
+                        progress(done + size * min(1.0, (i + self.batch_size) / len(pending)), total)
+                self._finish(doc)
+            done += size
+            if progress:
+                progress(done, total)
         report.seconds = time.perf_counter() - t0
         return report
 
-    def _plan(self, doc: Document, rec: Any, same_pipeline: bool) -> list[Chunk]:
+    def _plan(self, doc: Document, rec: Any) -> list[Chunk]:
         """Record the document's chunks and return those still to embed (resumes an interrupted run)."""
-        if rec is not None and not rec.complete and rec.content_hash == doc.content_hash and same_pipeline:
+        key = self._key(doc.content_hash)
+        if rec is not None and not rec.complete and self._current(rec.content_hash, doc.content_hash):
             return self.catalog.pending_chunks(doc.doc_id)
         chunks = chunk_document(doc, self.chunking)
         old_ids = self.catalog.chunk_ids(doc.doc_id)
-        self.catalog.begin_document(doc, chunks, [tokenize(search_text(c, doc.meta)) for c in chunks])
+        self.catalog.begin_document(dataclasses.replace(doc, content_hash=key), chunks,
+                                    [tokenize(search_text(c, doc.meta)) for c in chunks])
         # Old vectors whose span no longer exists; vectors of surviving ids are overwritten by upsert.
         self.store.delete_ids(sorted(old_ids - {c.chunk_id for c in chunks}))
         return chunks
@@ -149,7 +174,7 @@ class Indexer:
         """Index (or re-index) one document, e.g. an upload; returns the number of chunks embedded."""
         self.check_embedder()
         rec = next((r for r in self.catalog.documents() if r.doc_id == doc.doc_id), None)
-        pending = self._plan(doc, rec, True)
+        pending = self._plan(doc, rec)
         for i in range(0, len(pending), self.batch_size):
             self._embed_batch(doc, pending[i : i + self.batch_size])
             if progress:

@@ -29,7 +29,7 @@ def cli_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     assert first.returncode == 0, first.stderr
     assert "indexed 5 documents" in first.stdout and "added 5" in first.stdout
     assert "broken.pdf" in first.stderr and "error:" in first.stderr  # named, and the rest indexed
-    assert "段" in first.stderr  # progress bar
+    assert "索引文件" in first.stderr and "B/s" in first.stderr  # progress bar with rate and ETA
     return corpus, index
 
 
