@@ -12,7 +12,7 @@ from dataclasses import replace
 from itertools import zip_longest
 from typing import Any, Protocol
 
-from rag.assessment import Evidence, citation, rank_sentences, refusal
+from rag.assessment import Evidence, citation, rank_sentences, refusal, rerank
 from rag.evidence import expected_kind, is_chinese, query_terms
 from rag.followup import condense, places_in
 from rag.retrieval import Filters, Retriever
@@ -21,6 +21,10 @@ from rag.types import Answer, RetrievedChunk
 REFUSAL = "现有文件中没有找到关于这个问题的明确规定。"
 EMPTY_QUESTION = "请输入您想咨询的问题，例如：“狮岭镇皮具产业有哪些资金扶持？”"
 MAX_QUESTION_CHARS = 2000
+# Paragraphs reranked by their best sentence, and that sentence's share of the new score. 0.2 was
+# set on dev (MRR 0.899 -> 0.908) and confirmed on ncp (recall@5 0.866 -> 0.875, MRR 0.704 -> 0.718).
+RERANK_POOL = 20
+RERANK_WEIGHT = 0.2
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -99,7 +103,11 @@ class Answerer:
             per_doc = [self.retriever.retrieve(content, k=k, filters=Filters(docs=(d,))) for d in targets]
             merged = [rc for rank in zip_longest(*per_doc) for rc in rank if rc is not None]
             return query, tuple(merged[:k]), targets
-        return query, tuple(self.retriever.retrieve(query, k=k, filters=filters)), ()
+        pool = self.retriever.retrieve(query, k=max(k, RERANK_POOL), filters=filters)
+        if is_chinese(query):
+            view = self.retriever.view
+            pool = rerank(pool, query_terms(query, view.bm25.idf, view.bm25.df), RERANK_WEIGHT)
+        return query, tuple(pool[:k]), ()
 
     def assess(self, question: str, history: Sequence[dict[str, Any]] | None = None,
                filters: Filters | None = None, query: str | None = None) -> Evidence:

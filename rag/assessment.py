@@ -62,6 +62,24 @@ def citation(n: int, rc: RetrievedChunk) -> Citation:
     )
 
 
+def best_sentence_match(rc: RetrievedChunk, terms: QueryTerms) -> float:
+    """How well the paragraph's best sentence (with its heading) matches the question's terms."""
+    heading = terms.coverage(rc.chunk.heading_path)
+    text = rc.chunk.text
+    return max((0.65 * terms.coverage(text[s:e]) + 0.35 * heading for s, e in sentence_spans(text)), default=0.0)
+
+
+def rerank(retrieved: Sequence[RetrievedChunk], terms: QueryTerms, weight: float) -> list[RetrievedChunk]:
+    """Reorder paragraphs by their fused score and the match of their best sentence: a paragraph
+    that says the thing in one sentence beats one that merely shares the words across many."""
+    if not retrieved or not terms.terms or weight <= 0:
+        return list(retrieved)
+    top = retrieved[0].score or 1.0
+    scored = [((1 - weight) * rc.score / top + weight * best_sentence_match(rc, terms), i, rc)
+              for i, rc in enumerate(retrieved)]
+    return [rc for _, _, rc in sorted(scored, key=lambda x: (-x[0], x[1]))]
+
+
 def rank_sentences(query: str, retrieved: Sequence[RetrievedChunk], terms: QueryTerms,
                    kind: str | None, chinese: bool, embedder: PolicyEmbeddings) -> list[Sentence]:
     """Candidate answer sentences of the top paragraphs, best first."""
