@@ -164,3 +164,13 @@ def test_7_document_text_cannot_run_script(page) -> None:
     if "script" in sources:  # when the hostile line is cited it shows as text, not markup
         assert "<script>" in sources
     assert page.locator("#pq-sources script, #pq-sources img").count() == 0
+
+
+def test_8_uploaded_document_appears_in_the_filters_after_reload(page) -> None:
+    page.reload()
+    page.wait_for_selector("#pq-question textarea", timeout=60_000)
+    page.click("#pq-filters button, #pq-filters .label-wrap")
+    page.locator("#pq-doc input").click()
+    page.wait_for_function("document.querySelector('#pq-doc').innerText.includes('花都区皮具企业境外展会补助通知')",
+                           timeout=10_000)
+    page.screenshot(path=str(SHOTS / "08-filters-after-upload.png"), full_page=True)

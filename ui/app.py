@@ -23,7 +23,7 @@ def build(qa: PolicyQA) -> gr.Blocks:
     with gr.Blocks(title="政策问答", analytics_enabled=False) as demo:
         gr.Markdown("## 政策问答")
         with gr.Tab("问答", elem_id="pq-tab-chat"):
-            build_chat(qa)
+            build_chat(qa, demo)
         with gr.Tab("知识缺口", elem_id="pq-tab-gaps"):
             build_staff(qa)
         with gr.Tab("文档管理", elem_id="pq-tab-admin"):

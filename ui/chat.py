@@ -32,10 +32,15 @@ def _history(messages: list[dict[str, Any]] | None) -> list[dict[str, str]]:
     return [{"role": m["role"], "content": _text(m.get("content"))} for m in messages or [] if "role" in m]
 
 
-def build_chat(qa: PolicyQA) -> None:
-    """Lay out the chat tab inside the current Blocks context and wire its events."""
+def _filter_choices(qa: PolicyQA) -> tuple[list[str], list[str], list[tuple[str, str]]]:
     facets = qa.facets()
     titles = {d["doc"]: d.get("title") or d["doc"] for d in qa.documents()}
+    return facets["regions"], facets["industries"], [(titles.get(d, d), d) for d in facets["docs"]]
+
+
+def build_chat(qa: PolicyQA, demo: gr.Blocks) -> None:
+    """Lay out the chat tab inside the current Blocks context and wire its events."""
+    region_choices, industry_choices, doc_choices = _filter_choices(qa)
     mode = "llm" if qa.settings.llm_enabled else "extractive"
 
     badge = f'<span class="pq-badge" id="pq-mode">{MODE_BADGE[mode]}</span>'
@@ -51,9 +56,9 @@ def build_chat(qa: PolicyQA) -> None:
                 clear = gr.Button("清空对话", elem_id="pq-clear")
             gr.Examples(EXAMPLES, inputs=box, label="示例问题")
             with gr.Accordion("筛选（可选）", open=False, elem_id="pq-filters"):
-                regions = gr.Dropdown(facets["regions"], multiselect=True, label="地区", elem_id="pq-region")
-                industries = gr.Dropdown(facets["industries"], multiselect=True, label="行业", elem_id="pq-industry")
-                docs = gr.Dropdown([(titles.get(d, d), d) for d in facets["docs"]], multiselect=True, label="文件",
+                regions = gr.Dropdown(region_choices, multiselect=True, label="地区", elem_id="pq-region")
+                industries = gr.Dropdown(industry_choices, multiselect=True, label="行业", elem_id="pq-industry")
+                docs = gr.Dropdown(doc_choices, multiselect=True, label="文件",
                                    elem_id="pq-doc")
             with gr.Row():
                 comment = gr.Textbox(label="对上一条回答的意见（可选）", lines=1, scale=4, elem_id="pq-comment")
@@ -121,3 +126,10 @@ def build_chat(qa: PolicyQA) -> None:
         return answer.to_json()
 
     gr.api(ask, api_name="ask")
+
+    def refresh_filters() -> tuple[Any, Any, Any]:
+        """Documents uploaded since the server started appear in the filters on the next page load."""
+        r, i, d = _filter_choices(qa)
+        return gr.update(choices=r), gr.update(choices=i), gr.update(choices=d)
+
+    demo.load(refresh_filters, None, [regions, industries, docs], api_visibility="private")
