@@ -60,7 +60,7 @@ def retrieval_quality(qa: PolicyQA, questions: list[dict[str, Any]], retrieve: A
 
 def compare(qa: PolicyQA, questions: list[dict[str, Any]], baseline: NaiveRAG) -> dict[str, Any]:
     ours = retrieval_quality(qa, questions, lambda q, h: [
-        (r.chunk.doc_id, r.chunk.start, r.chunk.end) for r in qa.answerer.search(q, h, k=10)[1]])
+        (r.chunk.doc_id, r.chunk.start, r.chunk.end) for r in qa.answerer.search(q, h, k=10).retrieved])
     naive = retrieval_quality(qa, questions, lambda q, h: baseline.retrieve(q, k=10))
     ratio = {k: round(ours[k] / naive[k], 3) if naive[k] else None for k in ("recall@5", "mrr")}
     return {"ours": ours, "baseline": naive, "ratio": ratio}

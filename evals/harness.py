@@ -51,7 +51,7 @@ def run_eval(qa: PolicyQA, questions: list[dict[str, Any]], k: int = 10,
         t0 = time.perf_counter()
         answer = qa.ask(q["question"], history=history)
         latency = (time.perf_counter() - t0) * 1000
-        _, retrieved, _ = qa.answerer.search(q["question"], history, k=k)
+        retrieved = qa.answerer.search(q["question"], history, k=k).retrieved
         ans = answer.to_json()
         answerable = bool(q.get("answerable", True))
         item = {

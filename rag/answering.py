@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import zip_longest
 from typing import Any, Protocol
 
 from rag.assessment import Evidence, citation, rank_sentences, refusal, rerank
-from rag.evidence import expected_kind, is_chinese, query_terms
+from rag.evidence import QueryTerms, expected_kind, is_chinese, query_terms
 from rag.followup import condense, places_in
 from rag.retrieval import Filters, Retriever
 from rag.types import Answer, RetrievedChunk
@@ -40,6 +40,17 @@ def clean_question(question: str) -> tuple[str, str]:
     if len(q) > MAX_QUESTION_CHARS:
         return q[:MAX_QUESTION_CHARS], f"问题超过{MAX_QUESTION_CHARS}字，只按前{MAX_QUESTION_CHARS}字检索。"
     return q, ""
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search found, with what it learned about the question on the way."""
+
+    query: str  # standalone search query (follow-ups carry the earlier topic)
+    retrieved: tuple[RetrievedChunk, ...]  # best first
+    targets: tuple[str, ...]  # documents a comparison question names, in order of mention
+    named: tuple[tuple[str, str], ...]  # (document, alias) the question names
+    terms: QueryTerms  # the query's content terms, weighted by rarity
 
 
 class Answerer:
@@ -77,8 +88,8 @@ class Answerer:
 
     def search(self, question: str, history: Sequence[dict[str, Any]] | None = None,
                filters: Filters | None = None, k: int | None = None,
-               query: str | None = None) -> tuple[str, tuple[RetrievedChunk, ...], tuple[str, ...]]:
-        """(standalone query, retrieved paragraphs best first, documents the question compares).
+               query: str | None = None) -> Found:
+        """Search for the paragraphs that answer a question.
 
         `query` is a standalone question already written (by the LLM); otherwise follow-ups are
         condensed by rule.
@@ -91,7 +102,9 @@ class Answerer:
             places = tuple(places_in(question, facets["places"]))
             docs = self.retriever.docs_about(places) if places else []
             filters = Filters(docs=tuple(docs)) if docs else filters
-        named = self.retriever.docs_named(question) if not filters else []
+        view = self.retriever.view
+        terms = query_terms(query, view.bm25.idf, view.bm25.df)
+        named = tuple(self.retriever.docs_named(question)) if not filters else ()
         targets = tuple(dict.fromkeys(doc for doc, _ in named))
         if len(targets) >= 2:
             # "A和B分别…": search each named document for what is asked (without the names), then
@@ -102,28 +115,27 @@ class Answerer:
             content = content if content.strip() else query
             per_doc = [self.retriever.retrieve(content, k=k, filters=Filters(docs=(d,))) for d in targets]
             merged = [rc for rank in zip_longest(*per_doc) for rc in rank if rc is not None]
-            return query, tuple(merged[:k]), targets
+            return Found(query, tuple(merged[:k]), targets, named, terms)
         pool = self.retriever.retrieve(query, k=max(k, RERANK_POOL), filters=filters)
         if is_chinese(query):
-            view = self.retriever.view
-            pool = rerank(pool, query_terms(query, view.bm25.idf, view.bm25.df), RERANK_WEIGHT)
-        return query, tuple(pool[:k]), ()
+            pool = rerank(pool, terms, RERANK_WEIGHT)
+        return Found(query, tuple(pool[:k]), (), named, terms)
 
     def assess(self, question: str, history: Sequence[dict[str, Any]] | None = None,
                filters: Filters | None = None, query: str | None = None) -> Evidence:
-        rewritten = query
-        query, retrieved, targets = self.search(question, history, filters, query=rewritten)
-        asked = rewritten or question  # the standalone (Chinese) form when the LLM wrote one
+        query_given = bool(query)
+        found = self.search(question, history, filters, query=query)
+        query, retrieved, targets, terms = found.query, found.retrieved, found.targets, found.terms
+        asked = found.query if query_given else question  # the standalone (Chinese) form the LLM wrote
         kind = expected_kind(asked)
         view = self.retriever.view
         if not retrieved:
             return Evidence(question, query, retrieved, (), kind, True, "nothing retrieved", targets)
         chinese = is_chinese(query)
-        terms = query_terms(query, view.bm25.idf, view.bm25.df)
         # Inside a document the question names, the words naming it match every sentence: rank
         # sentences by what is asked instead.
-        named = self.retriever.docs_named(question)
-        names = [str(view.doc_meta.get(d, {}).get("title", "")) for d, _ in named] + [a for _, a in named]
+        names = [str(view.doc_meta.get(d, {}).get("title", "")) for d, _ in found.named]
+        names += [a for _, a in found.named]
         ranking_terms = terms.without(names) if names else terms
         sentences = rank_sentences(query, retrieved, ranking_terms, kind, chinese, self.retriever.embedder)
         reason = refusal(asked, query, retrieved, terms, sentences, kind, chinese, view)

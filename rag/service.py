@@ -25,14 +25,12 @@ class PolicyQA:
         self.embedder = embedder or make_embedder(settings)
         self.catalog = Catalog(settings.index_dir / "catalog.sqlite")
         built_by = self.catalog.get_info("embedder")
-        self.store = make_vector_store(
-            settings, built_by or self.embedder.model_id, self.embedder.dim
-        ) if built_by == self.embedder.model_id or not built_by else None
-        if self.store is None:
+        if built_by and built_by != self.embedder.model_id:
             raise IndexMismatchError(
                 f"the index in {settings.index_dir} was built with {built_by!r}, but the configured "
                 f"embedder is {self.embedder.model_id!r}; run `policy-qa ingest --rebuild` to re-index"
             )
+        self.store = make_vector_store(settings, self.embedder.model_id, self.embedder.dim)
         self.retriever = Retriever(self.catalog, self.store, self.embedder)
         self.indexer = Indexer(self.catalog, self.store, self.embedder, batch_size=settings.embed_batch_size)
         self.answerer = Answerer(self.retriever, make_generator(settings), top_k=settings.top_k)
