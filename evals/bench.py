@@ -90,7 +90,7 @@ def ingestion(settings: Settings, corpus: Path) -> tuple[PolicyQA, dict[str, Any
     t0 = time.perf_counter()
     report = qa.ingest(corpus)
     seconds = time.perf_counter() - t0
-    chunks = [c for c, _ in qa.catalog.visible_chunks()]
+    chunks = [c for c, _, _ in qa.catalog.visible_chunks()]
     metas = {r.doc_id: r.meta for r in qa.catalog.documents()}
     texts = [search_text(c, metas[c.doc_id]) for c in chunks]
     t1 = time.perf_counter()

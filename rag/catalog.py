@@ -1,9 +1,13 @@
 """The durable record of what is indexed: documents, their chunks and search tokens (SQLite).
 
 Chroma holds the vectors; this file holds everything needed to cite (document text, spans,
-metadata) and to rebuild the BM25 index without re-reading or re-tokenising the corpus. A document
-becomes visible to queries only once all its chunks are embedded (`complete`), so a crash mid-way
-never shows half a document.
+metadata) and to rebuild the BM25 index without re-reading or re-tokenising the corpus.
+
+A document can have two versions: the live one, which queries see, and at most one being indexed.
+A new version becomes visible in one transaction once all its chunks are embedded
+(`complete_document`), replacing the live one; until then queries keep answering from the old
+version, and a crash at any point leaves either the old or the new version visible, never half of
+one. Each version's vectors have their own ids (`vector id` = chunk id + "@" + version).
 """
 
 from __future__ import annotations
@@ -12,45 +16,29 @@ import json
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rag.catalog_schema import SCHEMA, migrate
 from rag.types import Chunk, Document
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY,
-    content_hash TEXT NOT NULL,
-    meta TEXT NOT NULL,
-    text TEXT NOT NULL,
-    n_chunks INTEGER NOT NULL,
-    complete INTEGER NOT NULL DEFAULT 0,
-    indexed_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS chunks (
-    chunk_id TEXT PRIMARY KEY,
-    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    headings TEXT NOT NULL,
-    tokens TEXT NOT NULL,
-    embedded INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
-"""
 
 
 @dataclass(frozen=True)
 class DocumentRecord:
     doc_id: str
-    content_hash: str
+    content_hash: str  # what the version was built from: file hash and pipeline
     meta: dict[str, Any]
     n_chunks: int
-    complete: bool
+    complete: bool  # True: the live version; False: a version still being indexed
+    version: str = ""
+
+
+def vector_id(chunk: Chunk, version: str) -> str:
+    return f"{chunk.chunk_id}@{version}" if version else chunk.chunk_id
 
 
 class Catalog:
@@ -58,10 +46,14 @@ class Catalog:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(SCHEMA)
+        with self._tx() as db:
+            migrate(db)
+            for stmt in SCHEMA.split(";"):
+                if stmt.strip():
+                    db.execute(stmt)
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -96,43 +88,59 @@ class Catalog:
 
     # -- documents ----------------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
+        """Every version: one live (complete) and/or one being indexed per document."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT doc_id, content_hash, meta, n_chunks, complete FROM documents ORDER BY doc_id"
+                "SELECT doc_id, content_hash, meta, n_chunks, complete, version FROM documents "
+                "ORDER BY doc_id, complete DESC"
             ).fetchall()
-        return [DocumentRecord(r[0], r[1], json.loads(r[2]), r[3], bool(r[4])) for r in rows]
+        return [DocumentRecord(r[0], r[1], json.loads(r[2]), r[3], bool(r[4]), r[5]) for r in rows]
 
-    def document(self, doc_id: str) -> Document | None:
+    def document(self, doc_id: str, version: str | None = None) -> Document | None:
+        """A document's text and metadata: the live version unless a version is named."""
+        sql = "SELECT doc_id, text, content_hash, meta FROM documents WHERE doc_id=? "
+        args: tuple[str, ...] = (doc_id,)
+        if version is not None:
+            sql, args = sql + "AND version=?", (doc_id, version)
         with self._lock:
-            row = self._db.execute(
-                "SELECT doc_id, text, content_hash, meta FROM documents WHERE doc_id=?", (doc_id,)
-            ).fetchone()
+            row = self._db.execute(sql + " ORDER BY complete DESC LIMIT 1", args).fetchone()
         return Document(row[0], row[1], row[2], json.loads(row[3])) if row else None
 
-    def begin_document(self, doc: Document, chunks: Sequence[Chunk], tokens: Sequence[Sequence[str]]) -> None:
-        """Replace a document's record and chunks; it stays invisible until `complete_document`."""
+    def begin_document(self, doc: Document, chunks: Sequence[Chunk], tokens: Sequence[Sequence[str]]) -> str:
+        """Record a new version of a document, invisible until `complete_document`; returns its version.
+
+        Any other unfinished version of the document is dropped (see `discard_pending`)."""
+        version = uuid.uuid4().hex[:10]
         with self._tx() as db:
-            was_visible = db.execute(
-                "SELECT complete FROM documents WHERE doc_id=?", (doc.doc_id,)
-            ).fetchone()
-            db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
-            db.execute("DELETE FROM documents WHERE doc_id=?", (doc.doc_id,))
+            self._drop(db, doc.doc_id, complete=False)
             db.execute(
-                "INSERT INTO documents(doc_id, content_hash, meta, text, n_chunks, complete, indexed_at) "
-                "VALUES (?, ?, ?, ?, ?, 0, ?)",
-                (doc.doc_id, doc.content_hash, json.dumps(doc.meta, ensure_ascii=False), doc.text,
+                "INSERT INTO documents(doc_id, version, content_hash, meta, text, n_chunks, complete, indexed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+                (doc.doc_id, version, doc.content_hash, json.dumps(doc.meta, ensure_ascii=False), doc.text,
                  len(chunks), time.time()),
             )
             db.executemany(
-                "INSERT INTO chunks(chunk_id, doc_id, start, end, headings, tokens) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO chunks(vector_id, doc_id, version, start, end, headings, tokens) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (c.chunk_id, c.doc_id, c.start, c.end, json.dumps(list(c.headings), ensure_ascii=False),
-                     " ".join(t))
+                    (vector_id(c, version), c.doc_id, version, c.start, c.end,
+                     json.dumps(list(c.headings), ensure_ascii=False), " ".join(t))
                     for c, t in zip(chunks, tokens, strict=True)
                 ],
             )
-            if was_visible and was_visible[0]:
-                self._bump(db)
+        return version
+
+    def _drop(self, db: sqlite3.Connection, doc_id: str, complete: bool) -> None:
+        versions = [v for (v,) in db.execute(
+            "SELECT version FROM documents WHERE doc_id=? AND complete=?", (doc_id, int(complete)))]
+        for v in versions:
+            db.execute("DELETE FROM chunks WHERE doc_id=? AND version=?", (doc_id, v))
+            db.execute("DELETE FROM documents WHERE doc_id=? AND version=?", (doc_id, v))
+
+    def discard_pending(self, doc_id: str) -> None:
+        """Forget an unfinished version (its vectors are then orphans for `ChromaVectorStore` cleanup)."""
+        with self._tx() as db:
+            self._drop(db, doc_id, complete=False)
 
     def update_meta(self, doc_id: str, meta: dict[str, Any]) -> None:
         with self._tx() as db:
@@ -141,18 +149,27 @@ class Catalog:
             )
             self._bump(db)
 
-    def pending_chunks(self, doc_id: str) -> list[Chunk]:
-        """Chunks of a document whose vectors are not stored yet (what a resumed ingest embeds)."""
-        return [c for c, embedded in self._chunks_of(doc_id) if not embedded]
+    def pending_chunks(self, doc_id: str) -> tuple[str, list[Chunk]]:
+        """The unfinished version of a document and its chunks whose vectors are not stored yet."""
+        rec = next((r for r in self.documents() if r.doc_id == doc_id and not r.complete), None)
+        if rec is None:
+            return "", []
+        return rec.version, [c for c, embedded in self._chunks_of(doc_id, rec.version) if not embedded]
 
-    def mark_embedded(self, chunk_ids: Iterable[str]) -> None:
+    def mark_embedded(self, vector_ids: Iterable[str]) -> None:
         with self._tx() as db:
-            db.executemany("UPDATE chunks SET embedded=1 WHERE chunk_id=?", [(c,) for c in chunk_ids])
+            db.executemany("UPDATE chunks SET embedded=1 WHERE vector_id=?", [(v,) for v in vector_ids])
 
-    def complete_document(self, doc_id: str) -> None:
+    def complete_document(self, doc_id: str) -> set[str]:
+        """Make the unfinished version live in one step; returns the vector ids of the version it replaced."""
         with self._tx() as db:
-            db.execute("UPDATE documents SET complete=1 WHERE doc_id=?", (doc_id,))
+            old = {v for (v,) in db.execute(
+                "SELECT c.vector_id FROM chunks c JOIN documents d ON d.doc_id=c.doc_id AND d.version=c.version "
+                "WHERE c.doc_id=? AND d.complete=1", (doc_id,))}
+            self._drop(db, doc_id, complete=True)
+            db.execute("UPDATE documents SET complete=1 WHERE doc_id=? AND complete=0", (doc_id,))
             self._bump(db)
+        return old
 
     def remove_document(self, doc_id: str) -> None:
         with self._tx() as db:
@@ -160,40 +177,64 @@ class Catalog:
             db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
             self._bump(db)
 
-    def chunk_ids(self, doc_id: str | None = None) -> set[str]:
+    def vector_ids(self, doc_id: str | None = None, embedded_only: bool = False,
+                   live: bool | None = None) -> set[str]:
+        """Vector ids as Chroma should hold them: of every version, or only the live (or unfinished) ones."""
+        sql = ("SELECT c.vector_id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
+               "AND d.version = c.version WHERE 1=1")
+        args: list[Any] = []
+        if doc_id is not None:
+            sql += " AND c.doc_id=?"
+            args.append(doc_id)
+        if embedded_only:
+            sql += " AND c.embedded=1"
+        if live is not None:
+            sql += " AND d.complete=?"
+            args.append(int(live))
         with self._lock:
-            if doc_id is None:
-                rows = self._db.execute("SELECT chunk_id FROM chunks").fetchall()
-            else:
-                rows = self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,)).fetchall()
-        return {r[0] for r in rows}
+            return {r[0] for r in self._db.execute(sql, args).fetchall()}
+
+    def chunks_for(self, vector_ids: Iterable[str]) -> list[tuple[str, Chunk, dict[str, Any]]]:
+        """(vector id, chunk, document metadata) for the given vector ids (unknown ids are skipped)."""
+        out = []
+        for vid in sorted(vector_ids):
+            with self._lock:
+                row = self._db.execute(
+                    "SELECT c.doc_id, c.version, c.start, c.end, c.headings, d.text, d.meta FROM chunks c "
+                    "JOIN documents d ON d.doc_id = c.doc_id AND d.version = c.version WHERE c.vector_id=?",
+                    (vid,),
+                ).fetchone()
+            if row:
+                doc_id, _, s, e, h, text, meta = row
+                out.append((vid, Chunk(doc_id, s, e, text[s:e], tuple(json.loads(h))), json.loads(meta)))
+        return out
 
     # -- chunks -------------------------------------------------------------------------------
-    def _chunks_of(self, doc_id: str) -> list[tuple[Chunk, bool]]:
-        doc = self.document(doc_id)
+    def _chunks_of(self, doc_id: str, version: str) -> list[tuple[Chunk, bool]]:
+        doc = self.document(doc_id, version)
         if doc is None:
             return []
         with self._lock:
             rows = self._db.execute(
-                "SELECT start, end, headings, embedded FROM chunks WHERE doc_id=? ORDER BY start", (doc_id,)
+                "SELECT start, end, headings, embedded FROM chunks WHERE doc_id=? AND version=? ORDER BY start",
+                (doc_id, version),
             ).fetchall()
         return [
             (Chunk(doc_id, s, e, doc.text[s:e], tuple(json.loads(h))), bool(emb)) for s, e, h, emb in rows
         ]
 
-    def visible_chunks(self) -> Iterator[tuple[Chunk, list[str]]]:
-        """(chunk, tokens) of every complete document, in a stable order."""
+    def visible_chunks(self) -> Iterator[tuple[Chunk, list[str], str]]:
+        """(chunk, tokens, vector id) of every live document version, in a stable order."""
         with self._lock:
-            docs = self._db.execute(
-                "SELECT doc_id, text FROM documents WHERE complete=1 ORDER BY doc_id"
-            ).fetchall()
-            texts = dict(docs)
+            texts = dict(self._db.execute("SELECT doc_id, text FROM documents WHERE complete=1").fetchall())
             rows = self._db.execute(
-                "SELECT c.doc_id, c.start, c.end, c.headings, c.tokens FROM chunks c "
-                "JOIN documents d ON d.doc_id = c.doc_id WHERE d.complete=1 ORDER BY c.doc_id, c.start"
+                "SELECT c.doc_id, c.start, c.end, c.headings, c.tokens, c.vector_id FROM chunks c "
+                "JOIN documents d ON d.doc_id = c.doc_id AND d.version = c.version WHERE d.complete=1 "
+                "ORDER BY c.doc_id, c.start"
             ).fetchall()
-        for doc_id, s, e, h, toks in rows:
-            yield Chunk(doc_id, s, e, texts[doc_id][s:e], tuple(json.loads(h))), toks.split(" ") if toks else []
+        for doc_id, s, e, h, toks, vid in rows:
+            chunk = Chunk(doc_id, s, e, texts[doc_id][s:e], tuple(json.loads(h)))
+            yield chunk, (toks.split(" ") if toks else []), vid
 
     def close(self) -> None:
         with self._lock:

@@ -64,11 +64,14 @@ def _ingest(qa: Any, corpus: Path, rebuild: bool = False, quiet: bool = False) -
             bar.close()
     for err in report.errors:
         print(f"error: {err}", file=sys.stderr)
+    for skipped, kept in report.duplicates:
+        print(f"skipped: {skipped} is a duplicate of {kept} (same content, indexed once)", file=sys.stderr)
     stream = sys.stderr if quiet else sys.stdout
     print(
         f"indexed {report.indexed} documents from {corpus} (added {len(report.added)}, updated "
         f"{len(report.updated)}, unchanged {len(report.unchanged)}, removed {len(report.removed)}, "
-        f"unreadable {len(report.errors)}); embedded {report.chunks_embedded} paragraphs in {report.seconds:.1f}s",
+        f"unreadable {len(report.errors)}, duplicates {len(report.duplicates)}); "
+        f"embedded {report.chunks_embedded} paragraphs in {report.seconds:.1f}s",
         file=stream,
     )
     return report

@@ -4,6 +4,7 @@ metadata and filter facets. Rebuilt from the catalog whenever its generation cha
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,39 +33,80 @@ def _facets(doc_meta: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
             "places": sorted(places)}
 
 
-class LexicalView:
-    """BM25 over the visible chunks, rebuilt when the catalog changes."""
+@dataclass(frozen=True)
+class Snapshot:
+    """One consistent state of the visible index; a query uses one snapshot from start to end."""
 
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        self.generation = -1
-        self.chunks: list[Chunk] = []
-        self.bm25 = BM25([])
-        self.index_of: dict[str, int] = {}
-        self.doc_meta: dict[str, dict[str, Any]] = {}
-        self.doc_of: np.ndarray = np.zeros(0, dtype=object)
-        self._text = ""
-        self.facets: dict[str, list[str]] = _facets({})
-        self._lock = threading.Lock()
-
-    def refresh(self) -> None:
-        gen = self.catalog.generation()
-        if gen == self.generation:
-            return
-        with self._lock:
-            if gen == self.generation:
-                return
-            pairs = list(self.catalog.visible_chunks())
-            self.chunks = [c for c, _ in pairs]
-            self.bm25 = BM25([t for _, t in pairs])
-            self.index_of = {c.chunk_id: i for i, c in enumerate(self.chunks)}
-            self.doc_of = np.array([c.doc_id for c in self.chunks], dtype=object)
-            self.doc_meta = {r.doc_id: r.meta for r in self.catalog.documents() if r.complete}
-            add_words(manifest_words(self.doc_meta))  # the same words the indexer taught jieba
-            self._text = normalise("\n".join(c.text for c in self.chunks))
-            self.facets = _facets(self.doc_meta)
-            self.generation = gen
+    generation: int = -1
+    chunks: list[Chunk] = field(default_factory=list)
+    vector_ids: list[str] = field(default_factory=list)  # Chroma id of each chunk's vector
+    bm25: BM25 = field(default_factory=lambda: BM25([]))
+    index_of: dict[str, int] = field(default_factory=dict)  # chunk id -> position
+    vector_index: dict[str, int] = field(default_factory=dict)  # vector id -> position
+    doc_meta: dict[str, dict[str, Any]] = field(default_factory=dict)
+    doc_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    text: str = ""
+    facets: dict[str, list[str]] = field(default_factory=lambda: _facets({}))
 
     def occurs(self, term: str) -> bool:
         """Whether a term occurs anywhere in the visible documents (normalised search form)."""
-        return normalise(term) in self._text
+        return normalise(term) in self.text
+
+
+class LexicalView:
+    """BM25 over the visible chunks, rebuilt when the catalog changes; readers take a `snapshot()`
+    and keep it for the whole query, so a rebuild never mixes two states in one answer."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.snap = Snapshot()
+        self._lock = threading.Lock()
+
+    def snapshot(self) -> Snapshot:
+        self.refresh()
+        return self.snap
+
+    def refresh(self) -> None:
+        gen = self.catalog.generation()
+        if gen == self.snap.generation:
+            return
+        with self._lock:
+            if gen == self.snap.generation:
+                return
+            rows = list(self.catalog.visible_chunks())
+            chunks = [c for c, _, _ in rows]
+            vids = [v for _, _, v in rows]
+            doc_meta = {r.doc_id: r.meta for r in self.catalog.documents() if r.complete}
+            add_words(manifest_words(doc_meta))  # the same words the indexer taught jieba
+            self.snap = Snapshot(
+                generation=gen,
+                chunks=chunks,
+                vector_ids=vids,
+                bm25=BM25([t for _, t, _ in rows]),
+                index_of={c.chunk_id: i for i, c in enumerate(chunks)},
+                vector_index={v: i for i, v in enumerate(vids)},
+                doc_meta=doc_meta,
+                doc_of=np.array([c.doc_id for c in chunks], dtype=object),
+                text=normalise("\n".join(c.text for c in chunks)),
+                facets=_facets(doc_meta),
+            )
+
+    # The current snapshot's parts, for callers that read one of them once.
+    @property
+    def chunks(self) -> list[Chunk]:
+        return self.snap.chunks
+
+    @property
+    def bm25(self) -> BM25:
+        return self.snap.bm25
+
+    @property
+    def doc_meta(self) -> dict[str, dict[str, Any]]:
+        return self.snap.doc_meta
+
+    @property
+    def facets(self) -> dict[str, list[str]]:
+        return self.snap.facets
+
+    def occurs(self, term: str) -> bool:
+        return self.snap.occurs(term)

@@ -4,18 +4,18 @@ drop removed ones. A file that cannot be read is reported and its earlier index 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.catalog import Catalog
+from rag.catalog import Catalog, vector_id
 from rag.chunking import ChunkingConfig, chunk_document
+from rag.corpus_scan import scan_corpus
 from rag.embeddings import PolicyEmbeddings
 from rag.lexical import add_words, tokenize
-from rag.loading import LoadError, corpus_files, load_file, manifest_words, read_manifest
+from rag.loading import LoadError, load_file, manifest_words, read_manifest
 from rag.store import ChromaVectorStore
 from rag.types import Chunk, Document
 
@@ -34,7 +34,9 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (skipped name, indexed name)
     errors: list[LoadError] = field(default_factory=list)
+    repaired: int = 0  # vectors or paragraphs put right after an interrupted run
     chunks_embedded: int = 0
     seconds: float = 0.0
 
@@ -57,19 +59,22 @@ class Indexer:
         embedder: PolicyEmbeddings,
         chunking: ChunkingConfig | None = None,
         batch_size: int = 16,
+        max_file_bytes: int = 20 * 2**20,
     ) -> None:
         self.catalog = catalog
         self.store = store
         self.embedder = embedder
         self.chunking = chunking or ChunkingConfig()
         self.batch_size = batch_size
+        self.max_file_bytes = max_file_bytes
 
     def _pipeline_id(self) -> str:
         return f"{PIPELINE_VERSION}:{self.chunking.max_chars}:{self.chunking.min_chars}"
 
     def check_embedder(self, rebuild: bool = False) -> None:
+        """Refuse an index built by another embedder, or (rebuild) empty it to start again."""
         built_by = self.catalog.get_info("embedder")
-        if rebuild or (built_by and built_by != self.embedder.model_id):
+        if built_by and built_by != self.embedder.model_id:
             if not rebuild:
                 raise IndexMismatchError(
                     f"the index was built with {built_by!r} but the embedder is now "
@@ -93,95 +98,113 @@ class Indexer:
     def sync(self, corpus_dir: Path, progress: Progress | None = None, rebuild: bool = False) -> IngestReport:
         """Index every readable file of corpus_dir; returns what was added, updated, kept, removed.
 
-        One document at a time: it becomes searchable (BM25 and dense) as soon as its last paragraph
-        is stored, so queries work on what is done while the rest is still embedding, memory stays
-        bounded whatever the corpus size, and an interrupted run continues where it stopped.
+        One document at a time: a new or changed document becomes searchable (BM25 and dense) when
+        its last paragraph is stored, replacing its earlier version in one step, so queries keep
+        answering from the earlier version meanwhile. Memory stays bounded whatever the corpus
+        size, and an interrupted run continues where it stopped. With rebuild, every document is
+        embedded again the same way (or, after a change of embedder, the index is emptied first).
         Progress is reported in bytes of the files still to index.
         """
         t0 = time.perf_counter()
         report = IngestReport()
         self.check_embedder(rebuild)
+        report.repaired = self.repair()
         manifest = read_manifest(corpus_dir)
         add_words(manifest_words(manifest))
-        known = {r.doc_id: r for r in self.catalog.documents()}
-        seen: set[str] = set()
-        todo: list[tuple[Path, int]] = []
-        for path in corpus_files(corpus_dir):
-            seen.add(path.name)
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                report.errors.append(LoadError(path, f"cannot read the file ({exc.strerror})"))
-                continue
-            rec = known.get(path.name)
-            if rec and rec.complete and self._current(rec.content_hash, hashlib.sha256(data).hexdigest()):
-                meta = {**manifest.get(path.name, {})}
-                meta.setdefault("title", rec.meta.get("title"))
-                if meta != rec.meta:
-                    self.catalog.update_meta(path.name, meta)
-                report.unchanged.append(path.name)
-            else:
-                todo.append((path, len(data)))
-        for doc_id in sorted(set(known) - seen):
+        records = self.catalog.documents()
+        live = {r.doc_id: r for r in records if r.complete}
+        scan = scan_corpus(corpus_dir, {d: r.content_hash for d, r in live.items()}, self._current,
+                           self.max_file_bytes, force=rebuild)
+        report.errors, report.duplicates, report.unchanged = scan.errors, scan.duplicates, scan.unchanged
+        for name in scan.unchanged:
+            rec = live[name]
+            meta = {**manifest.get(name, {})}
+            meta.setdefault("title", rec.meta.get("title"))
+            if meta != rec.meta:
+                self.catalog.update_meta(name, meta)
+        todo_names = {p.name for p, _ in scan.todo}
+        for rec in records:  # unfinished versions nobody will finish (the file changed back, or went)
+            if not rec.complete and rec.doc_id not in todo_names:
+                stale = self.catalog.vector_ids(rec.doc_id, live=False)
+                self.catalog.discard_pending(rec.doc_id)
+                self.store.delete_ids(sorted(stale))
+        gone = (set(live) | {r.doc_id for r in records}) - (scan.names - {d for d, _ in scan.duplicates})
+        for doc_id in sorted(gone):
             self.remove(doc_id)
-            report.removed.append(doc_id)
+            if doc_id in live:
+                report.removed.append(doc_id)
 
-        total, done = sum(size for _, size in todo), 0
+        total, done = sum(size for _, size in scan.todo), 0
         if progress:
             progress(0, total)
-        for path, size in todo:
+        for path, size in scan.todo:
             try:
                 doc = load_file(path, manifest.get(path.name))
             except LoadError as err:  # its earlier index entry, if any, stays as it was
                 report.errors.append(err)
             else:
-                (report.updated if path.name in known else report.added).append(doc.doc_id)
-                pending = self._plan(doc, known.get(doc.doc_id))
-                for i in range(0, len(pending), self.batch_size):
-                    self._embed_batch(doc, pending[i : i + self.batch_size])
-                    report.chunks_embedded += len(pending[i : i + self.batch_size])
+                (report.updated if path.name in live else report.added).append(doc.doc_id)
+
+                def step(i: int, n: int, done: float = done, size: int = size) -> None:
                     if progress:
-                        progress(done + size * min(1.0, (i + self.batch_size) / len(pending)), total)
-                self._finish(doc)
+                        progress(done + size * i / max(n, 1), total)
+
+                report.chunks_embedded += self.index_document(doc, step)
             done += size
             if progress:
                 progress(done, total)
         report.seconds = time.perf_counter() - t0
         return report
 
-    def _plan(self, doc: Document, rec: Any) -> list[Chunk]:
-        """Record the document's chunks and return those still to embed (resumes an interrupted run)."""
-        key = self._key(doc.content_hash)
-        if rec is not None and not rec.complete and self._current(rec.content_hash, doc.content_hash):
-            return self.catalog.pending_chunks(doc.doc_id)
-        chunks = chunk_document(doc, self.chunking)
-        old_ids = self.catalog.chunk_ids(doc.doc_id)
-        self.catalog.begin_document(dataclasses.replace(doc, content_hash=key), chunks,
-                                    [tokenize(search_text(c, doc.meta)) for c in chunks])
-        # Old vectors whose span no longer exists; vectors of surviving ids are overwritten by upsert.
-        self.store.delete_ids(sorted(old_ids - {c.chunk_id for c in chunks}))
-        return chunks
-
-    def _embed_batch(self, doc: Document, batch: Sequence[Chunk]) -> None:
-        vectors = self.embedder.embed_passages([search_text(c, doc.meta) for c in batch])
-        self.store.add([c.chunk_id for c in batch], vectors, [c.doc_id for c in batch], [c.text for c in batch])
-        self.catalog.mark_embedded(c.chunk_id for c in batch)
-
-    def _finish(self, doc: Document) -> None:
-        self.catalog.complete_document(doc.doc_id)
-
     def index_document(self, doc: Document, progress: Progress | None = None) -> int:
-        """Index (or re-index) one document, e.g. an upload; returns the number of chunks embedded."""
-        self.check_embedder()
-        rec = next((r for r in self.catalog.documents() if r.doc_id == doc.doc_id), None)
-        pending = self._plan(doc, rec)
+        """Index (or re-index) one document, e.g. an upload; returns the number of chunks embedded.
+
+        Its earlier version, if any, answers queries until the new one is complete."""
+        if not self.catalog.get_info("embedder"):
+            self.check_embedder()
+        version, pending = self._plan(doc)
         for i in range(0, len(pending), self.batch_size):
-            self._embed_batch(doc, pending[i : i + self.batch_size])
+            batch = pending[i : i + self.batch_size]
+            vectors = self.embedder.embed_passages([search_text(c, doc.meta) for c in batch])
+            ids = [vector_id(c, version) for c in batch]
+            self.store.add(ids, vectors, [c.doc_id for c in batch], [c.text for c in batch])
+            self.catalog.mark_embedded(ids)
             if progress:
                 progress(min(i + self.batch_size, len(pending)), len(pending))
-        self._finish(doc)
+        self.store.delete_ids(sorted(self.catalog.complete_document(doc.doc_id)))
         return len(pending)
 
+    def _plan(self, doc: Document) -> tuple[str, list[Chunk]]:
+        """The version to fill and its chunks still to embed: an unfinished run of the same file is
+        continued, anything else starts a new version beside the live one."""
+        key = self._key(doc.content_hash)
+        pending = next((r for r in self.catalog.documents() if r.doc_id == doc.doc_id and not r.complete), None)
+        if pending is not None and pending.content_hash == key:
+            return self.catalog.pending_chunks(doc.doc_id)
+        stale = self.catalog.vector_ids(doc.doc_id, live=False)
+        chunks = chunk_document(doc, self.chunking)
+        version = self.catalog.begin_document(dataclasses.replace(doc, content_hash=key), chunks,
+                                              [tokenize(search_text(c, doc.meta)) for c in chunks])
+        self.store.delete_ids(sorted(stale))  # vectors of the unfinished version just replaced
+        return version, chunks
+
+    def repair(self) -> int:
+        """Put the store and the catalog back in step after a crash; returns how many vectors changed.
+
+        Vectors the catalog does not know (written just before a crash, or of a version that was
+        replaced or dropped) are deleted; paragraphs marked embedded whose vector is missing are
+        embedded again."""
+        stored = self.store.ids()
+        orphans = sorted(stored - self.catalog.vector_ids())
+        self.store.delete_ids(orphans)
+        lost = self.catalog.chunks_for(self.catalog.vector_ids(embedded_only=True) - stored)
+        for i in range(0, len(lost), self.batch_size):
+            batch = lost[i : i + self.batch_size]
+            vectors = self.embedder.embed_passages([search_text(c, meta) for _, c, meta in batch])
+            self.store.add([v for v, _, _ in batch], vectors, [c.doc_id for _, c, _ in batch],
+                           [c.text for _, c, _ in batch])
+        return len(orphans) + len(lost)
+
     def remove(self, doc_id: str) -> None:
-        self.store.delete_doc(doc_id)
         self.catalog.remove_document(doc_id)
+        self.store.delete_doc(doc_id)

@@ -111,8 +111,7 @@ class Retriever:
         self, query: str, k: int = 8, filters: Filters | None = None, query_vector: np.ndarray | None = None
     ) -> list[RetrievedChunk]:
         """The k best chunks for a query, best first."""
-        view = self.view
-        view.refresh()
+        view = self.view.snapshot()
         if not view.chunks or not query.strip():
             return []
         allowed = self.allowed_docs(filters)
@@ -123,13 +122,16 @@ class Retriever:
         lexical = {i: s for i, s in view.bm25.top(tokenize(query), n, mask)}
         qvec = self.embedder.embed_queries([query])[0] if query_vector is None else query_vector
         dense: dict[int, float] = {}
-        for hit in self.store.query(qvec, n, allowed):
-            i = view.index_of.get(hit.chunk_id)
-            if i is not None:  # a vector of a document still being indexed is not visible yet
+        # While documents are re-indexed the store also holds their next versions' vectors, which
+        # queries must not see yet: ask for that many more so the visible ones still fill n.
+        hidden = max(0, self.store.count() - len(view.chunks))
+        for hit in self.store.query(qvec, min(n + hidden, 4 * n), allowed):
+            i = view.vector_index.get(hit.chunk_id)
+            if i is not None:  # a vector of a version still being indexed is not visible yet
                 dense[i] = hit.similarity
-        missing = [view.chunks[i].chunk_id for i in lexical if i not in dense]
-        for cid, vec in self.store.vectors(missing).items():
-            dense[view.index_of[cid]] = float(vec @ qvec)
+        missing = [view.vector_ids[i] for i in lexical if i not in dense]
+        for vid, vec in self.store.vectors(missing).items():
+            dense[view.vector_index[vid]] = float(vec @ qvec)
         fused = self._fuse(dense, lexical)
         order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
         return [

