@@ -142,6 +142,19 @@ class Catalog:
         with self._tx() as db:
             self._drop(db, doc_id, complete=False)
 
+    def set_key(self, doc_id: str, content_hash: str) -> None:
+        """Record that the live version matches a new pipeline without being rebuilt."""
+        with self._tx() as db:
+            db.execute("UPDATE documents SET content_hash=? WHERE doc_id=? AND complete=1", (content_hash, doc_id))
+
+    def live_spans(self, doc_id: str) -> list[tuple[int, int, tuple[str, ...]]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT c.start, c.end, c.headings FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
+                "AND d.version = c.version WHERE c.doc_id=? AND d.complete=1 ORDER BY c.start", (doc_id,)
+            ).fetchall()
+        return [(s, e, tuple(json.loads(h))) for s, e, h in rows]
+
     def update_meta(self, doc_id: str, meta: dict[str, Any]) -> None:
         with self._tx() as db:
             db.execute(

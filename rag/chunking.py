@@ -2,7 +2,8 @@
 
 Every non-blank line of a document lands in exactly one chunk, so any passage a user may ask about
 can be cited. A chunk holds one body paragraph plus the headings and short lines just before it; a
-paragraph longer than `max_chars` is cut at sentence ends (。！？；), never inside a number.
+paragraph longer than `max_chars` is cut at sentence ends (。！？；), never inside a number. A table
+(rows "cell | cell") is cut between rows, its header row repeated in the heading path (rag.tables).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from rag.tables import table_end, table_parts
 from rag.types import Chunk, Document
 
 SENTENCE_END = "。！？；!?;"
@@ -118,7 +120,23 @@ def chunk_document(doc: Document, config: ChunkingConfig | None = None) -> list[
             stack.pop()
         stack.append((level, label))
 
-    for s, e in _lines(text):
+    lines = list(_lines(text))
+    i = 0
+    while i < len(lines):
+        s, e = lines[i]
+        end = table_end(text, lines, i)
+        if end > i:  # a table: a paragraph before it stays apart, short lines after that (a caption) go along
+            path = tuple(h for _, h in stack)
+            lead, first_path = buf, (buf_headings if buf else path)
+            if has_long:
+                k = max(n for n, (a, b) in enumerate(buf) if b - a >= cfg.min_chars) + 1
+                buf, lead, first_path = buf[:k], buf[k:], path
+                flush()
+            chunks.extend(_table_chunks(doc, lines[i:end], lead[0][0] if lead else s, first_path, path, cfg))
+            buf, has_text, has_long = [], False, False
+            i = end
+            continue
+        i += 1
         line = text[s:e]
         level = heading_level(line)
         if level is not None:
@@ -142,6 +160,17 @@ def chunk_document(doc: Document, config: ChunkingConfig | None = None) -> list[
         has_text, has_long = True, has_long or long_line
     flush()
     return chunks
+
+
+def _table_chunks(doc: Document, rows: list[tuple[int, int]], start: int, first_path: tuple[str, ...],
+                  path: tuple[str, ...], cfg: ChunkingConfig) -> list[Chunk]:
+    """A table's parts: the first (from start, holding the header row) under first_path, every other
+    one under path plus the header row."""
+    header = doc.text[rows[0][0] : rows[0][1]]
+    out: list[Chunk] = []
+    for n, (s, e) in enumerate(table_parts(rows, start, cfg.max_chars)):
+        out.extend(_emit(doc, s, e, first_path if n == 0 else (*path, header), cfg))
+    return out
 
 
 def _emit(doc: Document, start: int, end: int, headings: tuple[str, ...], cfg: ChunkingConfig) -> list[Chunk]:

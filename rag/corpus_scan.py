@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.loading import LoadError, corpus_files
+from rag.loading import LoadError, check_size, corpus_files
 
 
 @dataclass
@@ -38,11 +38,11 @@ def scan_corpus(
     for path in corpus_files(corpus_dir):
         scan.names.add(path.name)
         try:
-            size = path.stat().st_size
-            if size > max_bytes:
-                scan.errors.append(LoadError(path, too_large(size, max_bytes)))
-                continue
+            size = check_size(path, max_bytes)
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except LoadError as err:
+            scan.errors.append(err)
+            continue
         except OSError as exc:
             scan.errors.append(LoadError(path, f"cannot read the file ({exc.strerror})"))
             continue
@@ -58,10 +58,3 @@ def scan_corpus(
         else:
             scan.todo.append((path, size))
     return scan
-
-
-def too_large(size: int, max_bytes: int) -> str:
-    return (
-        f"file too large ({size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB): split it into "
-        "smaller documents or raise POLICY_QA_MAX_FILE_MB"
-    )

@@ -4,6 +4,7 @@ drop removed ones. A file that cannot be read is reported and its earlier index 
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ from rag.loading import LoadError, load_file, manifest_words, read_manifest
 from rag.store import ChromaVectorStore
 from rag.types import Chunk, Document
 
-PIPELINE_VERSION = "2"  # bump when chunking or search text changes, so every document is redone
+PIPELINE_VERSION = "3"  # bump when chunking or search text changes: every document is re-chunked, and
+# embedded again only if its paragraphs came out different
 
 Progress = Callable[[float, float], None]  # (work done, work in all), e.g. bytes or paragraphs
 
@@ -51,6 +53,13 @@ def search_text(chunk: Chunk, meta: dict[str, Any]) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def _within(progress: Progress | None, base: float, size: float, total: float) -> Progress | None:
+    """Progress of one document (paragraphs done of all) as bytes of the whole run."""
+    if progress is None:
+        return None
+    return lambda i, n: progress(base + size * i / max(n, 1), total)
+
+
 class Indexer:
     def __init__(
         self,
@@ -67,6 +76,8 @@ class Indexer:
         self.chunking = chunking or ChunkingConfig()
         self.batch_size = batch_size
         self.max_file_bytes = max_file_bytes
+        # One writer at a time (a background re-index, an upload, a delete); readers never wait.
+        self.write_lock = threading.RLock()
 
     def _pipeline_id(self) -> str:
         return f"{PIPELINE_VERSION}:{self.chunking.max_chars}:{self.chunking.min_chars}"
@@ -105,6 +116,10 @@ class Indexer:
         embedded again the same way (or, after a change of embedder, the index is emptied first).
         Progress is reported in bytes of the files still to index.
         """
+        with self.write_lock:
+            return self._sync(corpus_dir, progress, rebuild)
+
+    def _sync(self, corpus_dir: Path, progress: Progress | None, rebuild: bool) -> IngestReport:
         t0 = time.perf_counter()
         report = IngestReport()
         self.check_embedder(rebuild)
@@ -145,11 +160,7 @@ class Indexer:
             else:
                 (report.updated if path.name in live else report.added).append(doc.doc_id)
 
-                def step(i: int, n: int, done: float = done, size: int = size) -> None:
-                    if progress:
-                        progress(done + size * i / max(n, 1), total)
-
-                report.chunks_embedded += self.index_document(doc, step)
+                report.chunks_embedded += self._index_document(doc, _within(progress, done, size, total), rebuild)
             done += size
             if progress:
                 progress(done, total)
@@ -160,9 +171,16 @@ class Indexer:
         """Index (or re-index) one document, e.g. an upload; returns the number of chunks embedded.
 
         Its earlier version, if any, answers queries until the new one is complete."""
+        with self.write_lock:
+            return self._index_document(doc, progress)
+
+    def _index_document(self, doc: Document, progress: Progress | None, force: bool = False) -> int:
         if not self.catalog.get_info("embedder"):
             self.check_embedder()
-        version, pending = self._plan(doc)
+        planned = self._plan(doc, force)
+        if planned is None:
+            return 0
+        version, pending = planned
         for i in range(0, len(pending), self.batch_size):
             batch = pending[i : i + self.batch_size]
             vectors = self.embedder.embed_passages([search_text(c, doc.meta) for c in batch])
@@ -174,19 +192,30 @@ class Indexer:
         self.store.delete_ids(sorted(self.catalog.complete_document(doc.doc_id)))
         return len(pending)
 
-    def _plan(self, doc: Document) -> tuple[str, list[Chunk]]:
+    def _plan(self, doc: Document, force: bool = False) -> tuple[str, list[Chunk]] | None:
         """The version to fill and its chunks still to embed: an unfinished run of the same file is
-        continued, anything else starts a new version beside the live one."""
+        continued, anything else starts a new version beside the live one. None: nothing to embed,
+        the live version already has these paragraphs (unless force)."""
         key = self._key(doc.content_hash)
+        chunks = chunk_document(doc, self.chunking)
+        if not force and self._same_as_live(doc, chunks):
+            self.catalog.set_key(doc.doc_id, key)  # a pipeline change that left this document as it was
+            return None
         pending = next((r for r in self.catalog.documents() if r.doc_id == doc.doc_id and not r.complete), None)
         if pending is not None and pending.content_hash == key:
             return self.catalog.pending_chunks(doc.doc_id)
         stale = self.catalog.vector_ids(doc.doc_id, live=False)
-        chunks = chunk_document(doc, self.chunking)
         version = self.catalog.begin_document(dataclasses.replace(doc, content_hash=key), chunks,
                                               [tokenize(search_text(c, doc.meta)) for c in chunks])
         self.store.delete_ids(sorted(stale))  # vectors of the unfinished version just replaced
         return version, chunks
+
+    def _same_as_live(self, doc: Document, chunks: list[Chunk]) -> bool:
+        """Whether the live version was built from the same file and meta into the same paragraphs."""
+        live = next((r for r in self.catalog.documents() if r.doc_id == doc.doc_id and r.complete), None)
+        if live is None or live.content_hash.split(":")[0] != doc.content_hash or live.meta != doc.meta:
+            return False
+        return [(c.start, c.end, c.headings) for c in chunks] == self.catalog.live_spans(doc.doc_id)
 
     def repair(self) -> int:
         """Put the store and the catalog back in step after a crash; returns how many vectors changed.
@@ -206,5 +235,6 @@ class Indexer:
         return len(orphans) + len(lost)
 
     def remove(self, doc_id: str) -> None:
-        self.catalog.remove_document(doc_id)
-        self.store.delete_doc(doc_id)
+        with self.write_lock:
+            self.catalog.remove_document(doc_id)
+            self.store.delete_doc(doc_id)

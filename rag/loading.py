@@ -1,4 +1,4 @@
-"""Files -> Document: format and encoding detection, manifest metadata.
+"""Files -> Document: size limit, manifest metadata, the corpus folder (formats: rag.formats).
 
 Offsets everywhere refer to Document.text. For .txt/.md that is the file as stored, decoded; for
 .html/.docx/.pdf it is the extracted text (the only text a paragraph can be quoted from).
@@ -13,21 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rag.formats import SUPPORTED_SUFFIXES as SUPPORTED_SUFFIXES
+from rag.formats import LoadError, extract_text
 from rag.manifest import MANIFEST_NAME, ManifestError, load_manifest
 from rag.types import Document
 
 log = logging.getLogger(__name__)
-
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
-
-
-class LoadError(Exception):
-    """A file could not be read as a policy document; the message names the file and the reason."""
-
-    def __init__(self, path: Path | str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = str(path)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -36,98 +27,19 @@ class LoadReport:
     errors: list[LoadError]
 
 
-def decode_text(data: bytes, path: Path | str = "<bytes>") -> str:
-    """Decode bytes of a text file: UTF-8 (with or without BOM), else GB18030/GBK, else a detected one."""
-    if not data.strip():
-        raise LoadError(path, "the file is empty")
-    if b"\x00" in data[:4096]:
-        raise LoadError(path, "the file looks binary (NUL bytes), not text")
+def check_size(path: Path, max_bytes: int) -> int:
+    """The file's size in bytes, or LoadError when it is over max_bytes (only stat()s, never reads it)."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030")
-        if _looks_like_text(text):
-            return text
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None or not _looks_like_text(str(best)):
-        raise LoadError(path, "cannot detect the text encoding (tried UTF-8, GB18030 and auto-detection)")
-    return str(best)
-
-
-def _looks_like_text(text: str) -> bool:
-    if not text:
-        return False
-    bad = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\n\r\t\f") or ch == "\ufffd")
-    return bad / len(text) < 0.01
-
-
-def _html_text(data: bytes, path: Path) -> str:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(decode_text(data, path), "html.parser")
-    for tag in soup(["script", "style", "noscript", "template"]):
-        tag.decompose()
-    lines = (line.strip() for line in soup.get_text("\n").splitlines())
-    return "\n".join(line for line in lines if line)
-
-
-def _docx_text(path: Path) -> str:
-    try:
-        import docx  # python-docx
-        from docx.document import Document as DocxDocument
-        from docx.table import Table
-        from docx.text.paragraph import Paragraph
-    except ImportError as exc:  # pragma: no cover - declared dependency
-        raise LoadError(path, "reading .docx needs python-docx (pip install python-docx)") from exc
-    try:
-        doc: DocxDocument = docx.Document(str(path))
-    except Exception as exc:
-        raise LoadError(path, f"not a readable .docx file ({type(exc).__name__})") from exc
-    lines: list[str] = []
-    for block in doc.iter_inner_content():
-        if isinstance(block, Paragraph):
-            if block.text.strip():
-                lines.append(block.text.strip())
-        elif isinstance(block, Table):
-            # Each row is one line "cell | cell"; the chunker keeps the header row with every part.
-            for row in block.rows:
-                cells = [c.text.strip().replace("\n", " ") for c in row.cells]
-                lines.append(" | ".join(cells))
-            lines.append("")
-    return "\n".join(lines).strip()
-
-
-def _pdf_text(path: Path) -> str:
-    from pypdf import PdfReader
-
-    try:
-        reader = PdfReader(str(path))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except Exception as exc:
-        raise LoadError(path, f"not a readable PDF ({type(exc).__name__}: {exc})") from exc
-    text = "\n".join(p.strip() for p in pages if p.strip())
-    if not text.strip():
-        raise LoadError(path, "the PDF has no text layer (a scan?); run OCR first")
-    return text
-
-
-def extract_text(path: Path, data: bytes) -> str:
-    suffix = path.suffix.lower()
-    if suffix in (".txt", ".md"):
-        return decode_text(data, path)
-    if suffix in (".html", ".htm"):
-        return _html_text(data, path)
-    if suffix == ".docx":
-        return _docx_text(path)
-    if suffix == ".pdf":
-        return _pdf_text(path)
-    raise LoadError(path, f"unsupported file type {suffix!r} (supported: {', '.join(SUPPORTED_SUFFIXES)})")
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LoadError(path, f"cannot read the file ({exc.strerror})") from exc
+    if size > max_bytes:
+        raise LoadError(
+            path,
+            f"file too large ({size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:g} MB): split it into "
+            "smaller documents or raise POLICY_QA_MAX_FILE_MB",
+        )
+    return size
 
 
 def manifest_words(manifest: dict[str, dict[str, Any]]) -> list[str]:
@@ -143,8 +55,12 @@ def manifest_words(manifest: dict[str, dict[str, Any]]) -> list[str]:
     return words
 
 
-def load_file(path: Path, meta: dict[str, Any] | None = None) -> Document:
-    """Read one file into a Document; raises LoadError naming the file."""
+def load_file(path: Path, meta: dict[str, Any] | None = None, max_bytes: int | None = None) -> Document:
+    """Read one file into a Document; raises LoadError naming the file.
+
+    With max_bytes, a larger file is refused before it is read (see check_size)."""
+    if max_bytes is not None:
+        check_size(path, max_bytes)
     try:
         data = path.read_bytes()
     except OSError as exc:

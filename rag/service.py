@@ -13,6 +13,7 @@ from rag.embeddings import PolicyEmbeddings, make_embedder
 from rag.feedback import FeedbackStore
 from rag.generation import make_generator
 from rag.indexing import Indexer, IndexMismatchError, IngestReport, Progress
+from rag.reindex import ReindexJob
 from rag.retrieval import Filters, Retriever
 from rag.settings import Settings
 from rag.store import make_vector_store
@@ -32,9 +33,12 @@ class PolicyQA:
             )
         self.store = make_vector_store(settings, self.embedder.model_id, self.embedder.dim)
         self.retriever = Retriever(self.catalog, self.store, self.embedder)
-        self.indexer = Indexer(self.catalog, self.store, self.embedder, batch_size=settings.embed_batch_size)
+        self.indexer = Indexer(self.catalog, self.store, self.embedder, batch_size=settings.embed_batch_size,
+                               max_file_bytes=settings.max_file_mb * 2**20)
         self.answerer = Answerer(self.retriever, make_generator(settings), top_k=settings.top_k)
         self.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite")
+        self.reindex = ReindexJob(lambda corpus, progress, rebuild: self.ingest(corpus, progress, rebuild),
+                                  settings.corpus_dir)
         self.admin = DocumentAdmin(settings.corpus_dir, self.catalog, self.indexer,
                                    max_bytes=settings.max_upload_mb * 1024 * 1024)
 

@@ -53,6 +53,7 @@ class Settings:
     llm_temperature: float = 0.1
     admin_password: str = ""  # the document admin is disabled while this is empty
     max_upload_mb: int = 20
+    max_file_mb: int = 20  # ingest refuses larger files before reading them (embedding them would take hours)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -76,6 +77,7 @@ class Settings:
             llm_temperature=_float(env, "POLICY_QA_LLM_TEMPERATURE", 0.1),
             admin_password=env.get("POLICY_QA_ADMIN_PASSWORD") or "",
             max_upload_mb=_int(env, "POLICY_QA_MAX_UPLOAD_MB", 20),
+            max_file_mb=_int(env, "POLICY_QA_MAX_FILE_MB", 20),
         )
 
     def index_for_corpus(self, corpus: Path) -> Path:
