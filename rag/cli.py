@@ -130,6 +130,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from rag.consistency import problems
+
+    corpus = Path(args.corpus) if args.corpus else None
+    qa = _open(args, corpus if args.index is None and corpus else None)
+    found = problems(qa.catalog, qa.store, settled=not args.interrupted)
+    for p in found:
+        print(f"problem: {p}", file=sys.stderr)
+    docs = [r for r in qa.catalog.documents() if r.complete]
+    print(f"{qa.settings.index_dir}: {len(docs)} documents, {sum(r.n_chunks for r in docs)} paragraphs; "
+          + ("consistent" if not found else f"{len(found)} problems (run `policy-qa ingest` to repair)"))
+    return 1 if found else 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from ui.app import serve  # the UI package; the library itself never imports gradio
 
@@ -145,8 +159,16 @@ def build_parser() -> argparse.ArgumentParser:
     ing = sub.add_parser("ingest", help="index the corpus (only new or changed files are embedded)")
     ing.add_argument("--corpus", help="folder of policy documents (default: corpus/)")
     ing.add_argument("--index", help="index folder (default: data/index)")
-    ing.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
+    ing.add_argument("--rebuild", action="store_true",
+                     help="embed everything again (each document answers from its old version until redone)")
     ing.set_defaults(func=cmd_ingest)
+
+    chk = sub.add_parser("check", help="check that the index is consistent (vectors, BM25, documents)")
+    chk.add_argument("--corpus", help="check this corpus's index")
+    chk.add_argument("--index", help="index folder (default: data/index)")
+    chk.add_argument("--interrupted", action="store_true",
+                     help="an ingest was cut short: check only what queries see (leftovers are repaired later)")
+    chk.set_defaults(func=cmd_check)
 
     ask = sub.add_parser("ask", help="answer one question with its sources")
     ask.add_argument("question")

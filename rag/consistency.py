@@ -1,0 +1,45 @@
+"""Is the index consistent? The checks a crash must never break, for `policy-qa check` and tests."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rag.catalog import Catalog
+from rag.store import ChromaVectorStore
+
+
+def problems(catalog: Catalog, store: ChromaVectorStore, settled: bool = True) -> list[str]:
+    """What is wrong with the index, in words (empty when consistent).
+
+    Always: every paragraph of a visible document has its vector and its BM25 tokens, and no
+    paragraph is visible twice. settled (after an ingest ran to its end): the store holds exactly
+    the catalog's vectors and no unfinished versions remain.
+    """
+    out = []
+    stored = store.ids()
+    records = catalog.documents()
+    live = [r for r in records if r.complete]
+    visible = list(catalog.visible_chunks())
+    per_doc = Counter(c.doc_id for c, _, _ in visible)
+    for r in live:
+        if per_doc[r.doc_id] != r.n_chunks:
+            out.append(f"{r.doc_id}: {per_doc[r.doc_id]} of {r.n_chunks} paragraphs visible")
+    dup = [cid for cid, n in Counter(c.chunk_id for c, _, _ in visible).items() if n > 1]
+    if dup:
+        out.append(f"{len(dup)} paragraphs visible more than once, e.g. {dup[0]}")
+    no_vector = [vid for _, _, vid in visible if vid not in stored]
+    if no_vector:
+        out.append(f"{len(no_vector)} visible paragraphs have no vector, e.g. {no_vector[0]}")
+    no_tokens = [c.chunk_id for c, toks, _ in visible if c.text.strip() and not toks]
+    if no_tokens:
+        out.append(f"{len(no_tokens)} visible paragraphs have no BM25 entry, e.g. {no_tokens[0]}")
+    if settled:
+        known = catalog.vector_ids()
+        if stored - known:
+            out.append(f"{len(stored - known)} vectors in Chroma belong to no paragraph")
+        if known - stored:
+            out.append(f"{len(known - stored)} paragraphs have no vector in Chroma")
+        pending = [r.doc_id for r in records if not r.complete]
+        if pending:
+            out.append(f"unfinished versions of {', '.join(pending)}")
+    return out
