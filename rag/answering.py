@@ -16,10 +16,12 @@ from rag.assessment import Evidence, citation, rank_sentences, refusal, rerank
 from rag.evidence import QueryTerms, expected_kind, is_chinese, query_terms
 from rag.followup import condense, places_in
 from rag.retrieval import Filters, Retriever
+from rag.store import StoreUnavailable
 from rag.types import Answer, RetrievedChunk
 
 REFUSAL = "现有文件中没有找到关于这个问题的明确规定。"
 EMPTY_QUESTION = "请输入您想咨询的问题，例如：“狮岭镇皮具产业有哪些资金扶持？”"
+KEYWORD_ONLY = "向量检索服务（Chroma 服务器 {server}）暂时无法连接，本次仅按关键词检索。"
 MAX_QUESTION_CHARS = 2000
 # Paragraphs reranked by their best sentence, and that sentence's share of the new score. 0.2 was
 # set on dev (MRR 0.899 -> 0.908) and confirmed on ncp (recall@5 0.866 -> 0.875, MRR 0.704 -> 0.718).
@@ -76,7 +78,11 @@ class Answerer:
             except RuntimeError as err:  # the LLM is down: answer offline for this question
                 generator = getattr(generator, "fallback", generator)
                 notice = " ".join(x for x in (notice, f"{err}，以下为离线摘录答案。") if x)
-        evidence = self.assess(q, history, filters, query=rewritten)
+        try:
+            evidence = self.assess(q, history, filters, query=rewritten)
+        except StoreUnavailable as err:  # the Chroma server is down: keyword search still works
+            evidence = self.assess(q, history, filters, query=rewritten, dense=False)
+            notice = " ".join(x for x in (notice, KEYWORD_ONLY.format(server=err.server)) if x)
         if evidence.refused:
             related = tuple(citation(i + 1, rc) for i, rc in enumerate(evidence.retrieved[:3]))
             text = REFUSAL + ("以下是最接近的相关段落，供参考。" if related else "")
@@ -88,11 +94,11 @@ class Answerer:
 
     def search(self, question: str, history: Sequence[dict[str, Any]] | None = None,
                filters: Filters | None = None, k: int | None = None,
-               query: str | None = None) -> Found:
+               query: str | None = None, dense: bool = True) -> Found:
         """Search for the paragraphs that answer a question.
 
         `query` is a standalone question already written (by the LLM); otherwise follow-ups are
-        condensed by rule.
+        condensed by rule. `dense=False` searches by keyword (BM25) alone.
         """
         k = k or self.top_k
         facets = self.retriever.facets()
@@ -113,18 +119,19 @@ class Answerer:
             for _, alias in named:
                 content = content.replace(alias, " ")
             content = content if content.strip() else query
-            per_doc = [self.retriever.retrieve(content, k=k, filters=Filters(docs=(d,))) for d in targets]
+            per_doc = [self.retriever.retrieve(content, k=k, filters=Filters(docs=(d,)), vectors=dense)
+                       for d in targets]
             merged = [rc for rank in zip_longest(*per_doc) for rc in rank if rc is not None]
             return Found(query, tuple(merged[:k]), targets, named, terms)
-        pool = self.retriever.retrieve(query, k=max(k, RERANK_POOL), filters=filters)
+        pool = self.retriever.retrieve(query, k=max(k, RERANK_POOL), filters=filters, vectors=dense)
         if is_chinese(query):
             pool = rerank(pool, terms, RERANK_WEIGHT)
         return Found(query, tuple(pool[:k]), (), named, terms)
 
     def assess(self, question: str, history: Sequence[dict[str, Any]] | None = None,
-               filters: Filters | None = None, query: str | None = None) -> Evidence:
+               filters: Filters | None = None, query: str | None = None, dense: bool = True) -> Evidence:
         query_given = bool(query)
-        found = self.search(question, history, filters, query=query)
+        found = self.search(question, history, filters, query=query, dense=dense)
         query, retrieved, targets, terms = found.query, found.retrieved, found.targets, found.terms
         asked = found.query if query_given else question  # the standalone (Chinese) form the LLM wrote
         kind = expected_kind(asked)

@@ -9,7 +9,7 @@ import numpy as np
 
 from rag.catalog import Catalog
 from rag.embeddings import PolicyEmbeddings
-from rag.index_view import LexicalView, as_list
+from rag.index_view import LexicalView, Snapshot, as_list
 from rag.lexical import tokenize
 from rag.store import ChromaVectorStore
 from rag.types import RetrievedChunk
@@ -108,9 +108,11 @@ class Retriever:
 
     # -- search -------------------------------------------------------------------------------
     def retrieve(
-        self, query: str, k: int = 8, filters: Filters | None = None, query_vector: np.ndarray | None = None
+        self, query: str, k: int = 8, filters: Filters | None = None, query_vector: np.ndarray | None = None,
+        vectors: bool = True,
     ) -> list[RetrievedChunk]:
-        """The k best chunks for a query, best first."""
+        """The k best chunks for a query, best first; vectors=False ranks by BM25 alone (the vector
+        store is not touched, e.g. while a Chroma server is unreachable)."""
         view = self.view.snapshot()
         if not view.chunks or not query.strip():
             return []
@@ -120,18 +122,9 @@ class Retriever:
         n = self.fusion.candidates
         mask = None if allowed is None else np.isin(view.doc_of, allowed)
         lexical = {i: s for i, s in view.bm25.top(tokenize(query), n, mask)}
-        qvec = self.embedder.embed_queries([query])[0] if query_vector is None else query_vector
         dense: dict[int, float] = {}
-        # While documents are re-indexed the store also holds their next versions' vectors, which
-        # queries must not see yet: ask for that many more so the visible ones still fill n.
-        hidden = max(0, self.store.count() - len(view.chunks))
-        for hit in self.store.query(qvec, min(n + hidden, 4 * n), allowed):
-            i = view.vector_index.get(hit.chunk_id)
-            if i is not None:  # a vector of a version still being indexed is not visible yet
-                dense[i] = hit.similarity
-        missing = [view.vector_ids[i] for i in lexical if i not in dense]
-        for vid, vec in self.store.vectors(missing).items():
-            dense[view.vector_index[vid]] = float(vec @ qvec)
+        if vectors:
+            self._dense(view, query, query_vector, allowed, lexical, dense)
         fused = self._fuse(dense, lexical)
         order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
         return [
@@ -144,6 +137,23 @@ class Retriever:
             )
             for i in order
         ]
+
+    def _dense(self, view: Snapshot, query: str, qvec: np.ndarray | None, allowed: Sequence[str] | None,
+               lexical: dict[int, float], dense: dict[int, float]) -> None:
+        """Cosine similarity of the query to the nearest visible chunks and to every lexical hit."""
+        n = self.fusion.candidates
+        if qvec is None:
+            qvec = self.embedder.embed_queries([query])[0]
+        # While documents are re-indexed the store also holds their next versions' vectors, which
+        # queries must not see yet: ask for that many more so the visible ones still fill n.
+        hidden = max(0, self.store.count() - len(view.chunks))
+        for hit in self.store.query(qvec, min(n + hidden, 4 * n), allowed):
+            i = view.vector_index.get(hit.chunk_id)
+            if i is not None:  # a vector of a version still being indexed is not visible yet
+                dense[i] = hit.similarity
+        missing = [view.vector_ids[i] for i in lexical if i not in dense]
+        for vid, vec in self.store.vectors(missing).items():
+            dense[view.vector_index[vid]] = float(vec @ qvec)
 
     def _fuse(self, dense: dict[int, float], lexical: dict[int, float]) -> dict[int, float]:
         cfg = self.fusion

@@ -6,20 +6,43 @@ function of its own (its default one would try to download weights).
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from rag.settings import Settings
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+# Seconds to connect to / wait for a Chroma server. chromadb's HttpClient would wait forever
+# (httpx timeout=None), so a hung server would hang every question.
+HTTP_CONNECT_TIMEOUT = 3.0
+HTTP_READ_TIMEOUT = 15.0
 
 
 class StoreError(RuntimeError):
     """The vector store cannot be used as configured; the message says why and what to do."""
+
+
+class StoreUnavailable(StoreError):
+    """The Chroma server cannot be reached just now (down, restarting, not answering); it may return."""
+
+    def __init__(self, server: str, reason: str) -> None:
+        super().__init__(f"cannot reach the Chroma server at {server} ({reason})")
+        self.server = server  # "host:port", for messages to the user
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """True for a lost connection or a timeout, as opposed to an error the server reported."""
+    import httpx
+
+    return isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -32,18 +55,16 @@ class VectorHit:
 class ChromaVectorStore:
     """Chunk vectors keyed by chunk id, with the document name as metadata for filtering and deletion."""
 
-    def __init__(self, client: Any, collection: str, embedder_id: str, dim: int) -> None:
+    def __init__(self, client: Any, collection: str, embedder_id: str, dim: int, server: str = "") -> None:
         self._client = client
         self._name = collection
         self._embedder_id = embedder_id
         self._dim = dim
+        self._server = server  # "host:port" of a Chroma server, "" when embedded
+        self._lock = threading.Lock()
+        self._down = False  # the server was unreachable at the last call (logged once per outage)
         try:
-            self._col = client.get_or_create_collection(
-                collection,
-                metadata={"embedder": embedder_id, "dim": dim},
-                configuration={"hnsw": {"space": "cosine"}},
-                embedding_function=None,
-            )
+            self._col = self._open()
         except Exception as exc:
             raise StoreError(f"cannot open Chroma collection {collection!r}: {exc}") from exc
         built_by = (self._col.metadata or {}).get("embedder")
@@ -53,22 +74,62 @@ class ChromaVectorStore:
                 "re-index with `policy-qa ingest --rebuild` (or set POLICY_QA_EMBEDDER back)"
             )
 
+    def _open(self) -> Any:
+        return self._client.get_or_create_collection(
+            self._name,
+            metadata={"embedder": self._embedder_id, "dim": self._dim},
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
+
+    def _call(self, op: Callable[[Any], T]) -> T:
+        """Run op on the collection. A lost server connection is retried once on a fresh collection
+        handle; if the server is still unreachable, StoreUnavailable (logged once per outage)."""
+        try:
+            result = op(self._col)
+        except Exception as exc:
+            if not (self._server and _unreachable(exc)):
+                raise
+            result = self._retry(op, exc)
+        if self._down:
+            with self._lock:
+                if self._down:
+                    self._down = False
+                    log.warning("the Chroma server at %s is reachable again", self._server)
+        return result
+
+    def _retry(self, op: Callable[[Any], T], exc: Exception) -> T:
+        if not self._down:  # e.g. restarted since the last call: a new connection and handle may do
+            try:
+                self._col = self._open()
+                return op(self._col)
+            except Exception as again:
+                if not _unreachable(again):
+                    raise
+                exc = again
+        with self._lock:
+            if not self._down:
+                self._down = True
+                log.error("the Chroma server at %s is unreachable (%s: %s); vector search is off until it "
+                          "returns", self._server, type(exc).__name__, exc)
+        raise StoreUnavailable(self._server, f"{type(exc).__name__}: {exc}") from exc
+
     def add(self, ids: Sequence[str], vectors: np.ndarray, doc_ids: Sequence[str], texts: Sequence[str]) -> None:
         if not ids:
             return
-        self._col.upsert(
+        self._call(lambda col: col.upsert(
             ids=list(ids),
             embeddings=np.asarray(vectors, dtype=np.float32),
             metadatas=[{"doc": d} for d in doc_ids],
             documents=list(texts),
-        )
+        ))
 
     def delete_doc(self, doc_id: str) -> None:
-        self._col.delete(where={"doc": doc_id})
+        self._call(lambda col: col.delete(where={"doc": doc_id}))
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         if ids:
-            self._col.delete(ids=list(ids))
+            self._call(lambda col: col.delete(ids=list(ids)))
 
     def query(self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None) -> list[VectorHit]:
         n = self.count()
@@ -79,12 +140,12 @@ class ChromaVectorStore:
             if not doc_ids:
                 return []
             where = {"doc": {"$in": list(doc_ids)}} if len(doc_ids) > 1 else {"doc": doc_ids[0]}
-        res = self._col.query(
+        res = self._call(lambda col: col.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=min(k, n),
             where=where,
             include=["distances", "metadatas"],
-        )
+        ))
         ids = res["ids"][0]
         dists = res["distances"][0] if res["distances"] else [1.0] * len(ids)
         metas = res["metadatas"][0] if res["metadatas"] else [{}] * len(ids)
@@ -97,25 +158,20 @@ class ChromaVectorStore:
         """Stored vectors of the given chunk ids (missing ids are absent from the result)."""
         if not ids:
             return {}
-        got = self._col.get(ids=list(ids), include=["embeddings"])
+        got = self._call(lambda col: col.get(ids=list(ids), include=["embeddings"]))
         return {cid: np.asarray(v, dtype=np.float32) for cid, v in zip(got["ids"], got["embeddings"], strict=True)}
 
     def ids(self) -> set[str]:
-        got = self._col.get(include=[])
+        got = self._call(lambda col: col.get(include=[]))
         return set(got["ids"])
 
     def count(self) -> int:
-        return int(self._col.count())
+        return int(self._call(lambda col: col.count()))
 
     def reset(self) -> None:
         """Drop every vector (used by --rebuild, e.g. after changing the embedder)."""
         self._client.delete_collection(self._name)
-        self._col = self._client.get_or_create_collection(
-            self._name,
-            metadata={"embedder": self._embedder_id, "dim": self._dim},
-            configuration={"hnsw": {"space": "cosine"}},
-            embedding_function=None,
-        )
+        self._col = self._open()
 
 
 def _chroma_settings() -> Any:
@@ -133,6 +189,11 @@ def make_client(settings: Settings) -> Any:
             client = chromadb.HttpClient(
                 host=settings.chroma_host, port=settings.chroma_port, settings=_chroma_settings()
             )
+            session = getattr(getattr(client, "_server", None), "_session", None)
+            if session is not None:  # chromadb offers no setting for this
+                import httpx
+
+                session.timeout = httpx.Timeout(HTTP_READ_TIMEOUT, connect=HTTP_CONNECT_TIMEOUT)
             client.heartbeat()
         except Exception as exc:
             raise StoreError(
@@ -146,4 +207,5 @@ def make_client(settings: Settings) -> Any:
 
 
 def make_vector_store(settings: Settings, embedder_id: str, dim: int) -> ChromaVectorStore:
-    return ChromaVectorStore(make_client(settings), settings.collection, embedder_id, dim)
+    server = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else ""
+    return ChromaVectorStore(make_client(settings), settings.collection, embedder_id, dim, server)

@@ -67,10 +67,10 @@ def build_chat(qa: PolicyQA, demo: gr.Blocks) -> None:
         with gr.Column(scale=2):
             sources = gr.HTML(sources_html(None), elem_id="pq-sources")
     plain = gr.Textbox(visible=False)
-    entries = gr.State({})  # chat message index -> feedback entry id
+    entries = gr.State({})  # chat message index -> feedback entry id (None: not logged)
 
     def respond(message: str, messages: list[dict[str, Any]], regions: list[str], industries: list[str],
-                docs: list[str], entries: dict[int, int]) -> Iterator[tuple[Any, ...]]:
+                docs: list[str], entries: dict[int, int | None]) -> Iterator[tuple[Any, ...]]:
         messages = list(messages or [])
         if not (message or "").strip():
             yield message, messages, gr.skip(), gr.skip(), entries, "请输入问题。"
@@ -84,26 +84,27 @@ def build_chat(qa: PolicyQA, demo: gr.Blocks) -> None:
             shown[-1] = {"role": "assistant", "content": escape_markdown(f"筛选条件有误：{exc}")}
             yield "", shown, sources_html(None), "", entries, ""
             return
-        entry = qa.feedback.record(message, answer.to_json())
-        if entry is not None:
-            entries = {**entries, len(shown) - 1: entry}
+        # None when the answer log could not be written (e.g. disk full, logged): the answer is still
+        # shown, and a rating of it says it could not be saved.
+        entries = {**entries, len(shown) - 1: qa.feedback.record(message, answer.to_json())}
         lines = answer_markdown(answer).split("\n\n")
         for i in range(1, len(lines) + 1):  # stream the checked answer paragraph by paragraph
             shown[-1] = {"role": "assistant", "content": "\n\n".join(lines[:i])}
             yield "", shown, sources_html(answer) if i == len(lines) else gr.skip(), plain_reply(answer), entries, ""
 
-    def like(data: gr.LikeData, entries: dict[int, int]) -> str:
+    def like(data: gr.LikeData, entries: dict[int, int | None]) -> str:
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
-        entry = entries.get(int(index))
-        if entry is None:
+        if int(index) not in entries:
             return ""
-        ok = qa.feedback.rate(entry, 1 if data.liked else -1)
+        entry = entries[int(index)]
+        ok = entry is not None and qa.feedback.rate(entry, 1 if data.liked else -1)
         return ("感谢反馈！" if data.liked else "已记录，我们会改进。") if ok else "反馈未能保存，请稍后再试。"
 
-    def add_comment(text: str, entries: dict[int, int]) -> tuple[str, str]:
+    def add_comment(text: str, entries: dict[int, int | None]) -> tuple[str, str]:
         if not text.strip() or not entries:
             return text, "请先提问并输入意见。"
-        ok = qa.feedback.comment(entries[max(entries)], text)
+        entry = entries[max(entries)]
+        ok = entry is not None and qa.feedback.comment(entry, text)
         return ("", "意见已记录，谢谢！") if ok else (text, "意见未能保存，请稍后再试。")
 
     inputs = [box, chat, regions, industries, docs, entries]
