@@ -18,8 +18,8 @@ from ui.server import make_app  # noqa: E402
 from ui.staff import build_staff  # noqa: E402
 
 
-def build(qa: PolicyQA) -> gr.Blocks:
-    gate = PasswordGate(qa.settings.admin_password)
+def build(qa: PolicyQA, gate: PasswordGate | None = None) -> gr.Blocks:
+    gate = gate or PasswordGate(qa.settings.admin_password)
     with gr.Blocks(title="政策问答", analytics_enabled=False) as demo:
         gr.Markdown("## 政策问答")
         with gr.Tab("问答", elem_id="pq-tab-chat"):
@@ -45,7 +45,8 @@ class Server:
 
 
 def serve(qa: PolicyQA, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> Server:
-    app = make_app(qa, build(qa))
+    gate = PasswordGate(qa.settings.admin_password)  # one rate limit for the tab and the HTTP API
+    app = make_app(qa, build(qa, gate), gate)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     if block:

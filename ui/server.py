@@ -9,8 +9,10 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
+from rag.auth import PasswordGate
 from rag.retrieval import FilterError, Filters
 from rag.service import PolicyQA
+from ui.admin_api import admin_routes
 from ui.render import CSS, document_page
 
 
@@ -26,8 +28,9 @@ class AskIn(BaseModel):
     filters: FiltersIn | None = None
 
 
-def make_app(qa: PolicyQA, demo: gr.Blocks) -> FastAPI:
+def make_app(qa: PolicyQA, demo: gr.Blocks, gate: PasswordGate | None = None) -> FastAPI:
     app = FastAPI(title="政策问答 API", docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app.include_router(admin_routes(qa, gate or PasswordGate(qa.settings.admin_password)))
 
     @app.post("/api/ask")
     def ask(body: AskIn) -> dict[str, Any]:
