@@ -19,6 +19,7 @@ from rag.evidence import (
     unknown_places,
 )
 from rag.index_view import LexicalView
+from rag.injection import speaks_to_the_bot
 from rag.types import Citation, RetrievedChunk
 
 # Thresholds set on the dev set as a whole (never per question); see README "Quality".
@@ -88,8 +89,9 @@ def rank_sentences(query: str, retrieved: Sequence[RetrievedChunk], terms: Query
     for rank, rc in enumerate(retrieved[: SENTENCE_CHUNKS]):
         text = rc.chunk.text
         for s, e in sentence_spans(text):
-            # headings, dates and signatures name a topic but answer nothing
-            if e - s >= 6 and heading_level(text[s:e]) is None:
+            # headings, dates and signatures name a topic but answer nothing; text addressed to a
+            # chatbot is not policy (see rag.injection)
+            if e - s >= 6 and heading_level(text[s:e]) is None and not speaks_to_the_bot(text[s:e]):
                 cands.append((rank, rc.chunk.start + s, rc.chunk.start + e, text[s:e]))
     if chinese and terms.terms:
         # A sentence under a matching heading inherits part of the heading's match.

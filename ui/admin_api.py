@@ -1,10 +1,11 @@
 """The document admin over HTTP: list, upload, delete, re-index. Every call needs the admin password
 in the `X-Admin-Password` header, checked by the same gate as the admin tab (constant time, failures
-rate-limited per client)."""
+rate-limited per client). A password that is not plain ASCII is sent percent-encoded (UTF-8)."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Body, File, Form, Header, HTTPException, Request, UploadFile
 
@@ -21,8 +22,10 @@ def admin_routes(qa: PolicyQA, gate: PasswordGate) -> APIRouter:
         if not gate.enabled:
             raise HTTPException(status_code=403, detail="文档管理未启用：请设置 POLICY_QA_ADMIN_PASSWORD")
         client = request.client.host if request.client else ""
+        # HTTP headers are ASCII: a password with other characters is sent percent-encoded (UTF-8).
+        attempt = unquote(password or "") if "%" in (password or "") else (password or "")
         try:
-            ok = gate.check(password or "", client)
+            ok = gate.check(attempt, client)
         except LockedOut as exc:
             raise HTTPException(status_code=429, detail=str(exc)) from None
         if not ok:
