@@ -113,7 +113,17 @@ class Retriever:
     ) -> list[RetrievedChunk]:
         """The k best chunks for a query, best first; vectors=False ranks by BM25 alone (the vector
         store is not touched, e.g. while a Chroma server is unreachable)."""
-        view = self.view.snapshot()
+        for _ in range(3):
+            view = self.view.snapshot()
+            found = self._retrieve(view, query, k, filters, query_vector, vectors)
+            # An indexer that made a new version live meanwhile deletes the old one's vectors right
+            # after: a search that overlapped it may have missed some, so it is done again.
+            if self.view.catalog.generation() == view.generation:
+                break
+        return found
+
+    def _retrieve(self, view: Snapshot, query: str, k: int, filters: Filters | None,
+                  query_vector: np.ndarray | None, vectors: bool) -> list[RetrievedChunk]:
         if not view.chunks or not query.strip():
             return []
         allowed = self.allowed_docs(filters)
@@ -147,10 +157,10 @@ class Retriever:
         # While documents are re-indexed the store also holds their next versions' vectors, which
         # queries must not see yet: ask for that many more so the visible ones still fill n.
         hidden = max(0, self.store.count() - len(view.chunks))
-        for hit in self.store.query(qvec, min(n + hidden, 4 * n), allowed):
-            i = view.vector_index.get(hit.chunk_id)
-            if i is not None:  # a vector of a version still being indexed is not visible yet
-                dense[i] = hit.similarity
+        hits = [(view.vector_index.get(h.chunk_id), h.similarity)
+                for h in self.store.query(qvec, min(n + hidden, 4 * n), allowed)]
+        visible = sorted(((i, sim) for i, sim in hits if i is not None), key=lambda x: -x[1])
+        dense.update(visible[:n])  # a vector of a version still being indexed is not visible yet
         missing = [view.vector_ids[i] for i in lexical if i not in dense]
         for vid, vec in self.store.vectors(missing).items():
             dense[view.vector_index[vid]] = float(vec @ qvec)
