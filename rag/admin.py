@@ -19,6 +19,7 @@ from rag.indexing import Indexer, Progress
 from rag.lexical import add_words
 from rag.loading import SUPPORTED_SUFFIXES, LoadError, load_file, manifest_words
 from rag.manifest import MANIFEST_NAME, load_manifest, save_manifest
+from rag.writer_lock import IndexBusyError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 EDITABLE_FIELDS = ("title", "issuer", "doc_number", "date", "region", "industry", "doc_type", "status",
@@ -107,7 +108,10 @@ class DocumentAdmin:
             manifest[doc_id] = entry
             save_manifest(self.corpus_dir, manifest)
         add_words(manifest_words({doc_id: entry}))
-        chunks = self.indexer.index_document(doc, progress=progress)
+        try:
+            chunks = self.indexer.index_document(doc, progress=progress)
+        except IndexBusyError as exc:  # the file is in place; the next ingest indexes it
+            raise AdminError(f"{doc_id} 已保存，但索引正被另一个进程写入，稍后重新索引即可（{exc}）") from exc
         return UploadResult(doc_id, exists, chunks)
 
     def delete(self, doc_id: str) -> None:

@@ -204,11 +204,13 @@ def main(argv: list[str] | None = None) -> int:
     from rag.retrieval import FilterError
     from rag.settings import SettingsError
     from rag.store import StoreError
+    from rag.writer_lock import IndexBusyError
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (LoadError, SettingsError, StoreError, EmbedderError, IndexMismatchError, FilterError, ValueError) as exc:
+    except (LoadError, SettingsError, StoreError, EmbedderError, IndexMismatchError, FilterError, IndexBusyError,
+            ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

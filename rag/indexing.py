@@ -4,7 +4,6 @@ drop removed ones. A file that cannot be read is reported and its earlier index 
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from rag.lexical import add_words, tokenize
 from rag.loading import LoadError, load_file, manifest_words, read_manifest
 from rag.store import ChromaVectorStore
 from rag.types import Chunk, Document
+from rag.writer_lock import WriterLock
 
 PIPELINE_VERSION = "3"  # bump when chunking or search text changes: every document is re-chunked, and
 # embedded again only if its paragraphs came out different
@@ -76,8 +76,9 @@ class Indexer:
         self.chunking = chunking or ChunkingConfig()
         self.batch_size = batch_size
         self.max_file_bytes = max_file_bytes
-        # One writer at a time (a background re-index, an upload, a delete); readers never wait.
-        self.write_lock = threading.RLock()
+        # One writer at a time (an ingest, a background re-index, an upload, a delete), in this
+        # process and any other; readers never wait.
+        self.writer = WriterLock(catalog.path.parent / "writer.lock")
 
     def _pipeline_id(self) -> str:
         return f"{PIPELINE_VERSION}:{self.chunking.max_chars}:{self.chunking.min_chars}"
@@ -116,7 +117,7 @@ class Indexer:
         embedded again the same way (or, after a change of embedder, the index is emptied first).
         Progress is reported in bytes of the files still to index.
         """
-        with self.write_lock:
+        with self.writer.held():
             return self._sync(corpus_dir, progress, rebuild)
 
     def _sync(self, corpus_dir: Path, progress: Progress | None, rebuild: bool) -> IngestReport:
@@ -171,7 +172,7 @@ class Indexer:
         """Index (or re-index) one document, e.g. an upload; returns the number of chunks embedded.
 
         Its earlier version, if any, answers queries until the new one is complete."""
-        with self.write_lock:
+        with self.writer.held():
             return self._index_document(doc, progress)
 
     def _index_document(self, doc: Document, progress: Progress | None, force: bool = False) -> int:
@@ -235,6 +236,6 @@ class Indexer:
         return len(orphans) + len(lost)
 
     def remove(self, doc_id: str) -> None:
-        with self.write_lock:
+        with self.writer.held():
             self.catalog.remove_document(doc_id)
             self.store.delete_doc(doc_id)

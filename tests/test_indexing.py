@@ -88,3 +88,18 @@ def test_interrupted_ingest_resumes_and_done_documents_are_searchable(fresh_sett
     assert resumed.chunks_embedded == total - embedded_before  # only what was missing
     assert qa.store.ids() == qa.catalog.vector_ids() and all(r.complete for r in qa.catalog.documents())
     assert qa.ingest().chunks_embedded == 0
+
+
+def test_a_second_writer_is_refused_and_nothing_changes(fresh_settings, e5) -> None:
+    from rag.writer_lock import IndexBusyError
+
+    first = PolicyQA(fresh_settings, embedder=e5)
+    first.ingest()
+    before = first.catalog.vector_ids()
+    other = PolicyQA(fresh_settings, embedder=e5)  # e.g. `policy-qa ingest` while a re-index runs
+    with first.indexer.writer.held():
+        with pytest.raises(IndexBusyError, match="another process"):
+            other.ingest(rebuild=True)
+    assert other.ingest().chunks_embedded == 0 and first.catalog.vector_ids() == before
+    other.close()
+    first.close()
