@@ -11,7 +11,7 @@ export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-test browser run ingest test lint eval eval-llm-stub bench clean
+.PHONY: install install-test browser run ingest test lint eval eval-llm-stub bench clean loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,13 @@ bench: install
 
 eval: install
 	$(BIN)/policy-qa eval --questions $(SHARED)/evals/dev.jsonl --out evals/results/dev-extractive.json
+
+# 20 users asking over HTTP for 60 s, then again while a rebuild re-indexes in the background, against a
+# server on a temporary copy of corpus/ (loopback only; data/ untouched); ~3-5 minutes on 2 cores.
+# Writes evals/results/loadtest-<date>.json; LOADTEST_ARGS=--duration 20 for a quick run.
+LOADTEST_ARGS ?=
+loadtest: install
+	$(BIN)/python -m evals.loadtest --shared $(SHARED) $(LOADTEST_ARGS)
 
 clean:
 	rm -rf data $(VENV)

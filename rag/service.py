@@ -33,8 +33,8 @@ class PolicyQA:
             )
         self.store = make_vector_store(settings, self.embedder.model_id, self.embedder.dim)
         self.retriever = Retriever(self.catalog, self.store, self.embedder)
-        self.indexer = Indexer(self.catalog, self.store, self.embedder, batch_size=settings.embed_batch_size,
-                               max_file_bytes=settings.max_file_mb * 2**20)
+        self.indexer = Indexer(self.catalog, self.store, self.embedder.for_indexing(),
+                               batch_size=settings.embed_batch_size, max_file_bytes=settings.max_file_mb * 2**20)
         self.answerer = Answerer(self.retriever, make_generator(settings), top_k=settings.top_k)
         self.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite")
         self.reindex = ReindexJob(lambda corpus, progress, rebuild: self.ingest(corpus, progress, rebuild),
