@@ -13,6 +13,7 @@ from itertools import zip_longest
 from typing import Any, Protocol
 
 from rag.assessment import Evidence, citation, rank_sentences, refusal, rerank
+from rag.english import gloss
 from rag.evidence import QueryTerms, expected_kind, is_chinese, query_terms
 from rag.followup import condense, places_in
 from rag.retrieval import Filters, Retriever
@@ -123,7 +124,10 @@ class Answerer:
                        for d in targets]
             merged = [rc for rank in zip_longest(*per_doc) for rc in rank if rc is not None]
             return Found(query, tuple(merged[:k]), targets, named, terms)
-        pool = self.retriever.retrieve(query, k=max(k, RERANK_POOL), filters=filters, vectors=dense)
+        searched = query
+        if not is_chinese(query):  # an English question, not translated by an LLM: add a Chinese gloss
+            searched = " ".join([query, *gloss(query, facets["places"])])
+        pool = self.retriever.retrieve(searched, k=max(k, RERANK_POOL), filters=filters, vectors=dense)
         if is_chinese(query):
             pool = rerank(pool, terms, RERANK_WEIGHT)
         return Found(query, tuple(pool[:k]), (), named, terms)
