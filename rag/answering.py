@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from itertools import zip_longest
 from typing import Any, Protocol
 
-from rag.assessment import Evidence, citation, rank_sentences, refusal, rerank
+from rag.assessment import Evidence, citation, quoted_first, rank_sentences, refusal, rerank
+from rag.colloquial import formal_terms
 from rag.english import gloss
 from rag.evidence import QueryTerms, expected_kind, is_chinese, query_terms
 from rag.followup import condense, places_in
@@ -24,6 +25,7 @@ REFUSAL = "现有文件中没有找到关于这个问题的明确规定。"
 EMPTY_QUESTION = "请输入您想咨询的问题，例如：“狮岭镇皮具产业有哪些资金扶持？”"
 KEYWORD_ONLY = "向量检索服务（Chroma 服务器 {server}）暂时无法连接，本次仅按关键词检索。"
 MAX_QUESTION_CHARS = 2000
+COLLOQUIAL_SEARCH = True
 # Paragraphs reranked by their best sentence, and that sentence's share of the new score. 0.2 was
 # set on dev (MRR 0.899 -> 0.908) and confirmed on ncp (recall@5 0.866 -> 0.875, MRR 0.704 -> 0.718).
 RERANK_POOL = 20
@@ -120,16 +122,20 @@ class Answerer:
             for _, alias in named:
                 content = content.replace(alias, " ")
             content = content if content.strip() else query
-            per_doc = [self.retriever.retrieve(content, k=k, filters=Filters(docs=(d,)), vectors=dense)
-                       for d in targets]
+            per_doc = [quoted_first(self.retriever.retrieve(content, k=k, filters=Filters(docs=(d,)), vectors=dense),
+                                    question) for d in targets]
             merged = [rc for rank in zip_longest(*per_doc) for rc in rank if rc is not None]
             return Found(query, tuple(merged[:k]), targets, named, terms)
         searched = query
         if not is_chinese(query):  # an English question, not translated by an LLM: add a Chinese gloss
             searched = " ".join([query, *gloss(query, facets["places"])])
+        elif COLLOQUIAL_SEARCH:  # everyday words: add the documents' terms for them
+            searched = " ".join([query, *formal_terms(query)])
         pool = self.retriever.retrieve(searched, k=max(k, RERANK_POOL), filters=filters, vectors=dense)
         if is_chinese(query):
             pool = rerank(pool, terms, RERANK_WEIGHT)
+            if expected_kind(question) is None:  # "“1+N”指什么": paragraphs with the quoted term first
+                pool = quoted_first(pool, question)
         return Found(query, tuple(pool[:k]), (), named, terms)
 
     def assess(self, question: str, history: Sequence[dict[str, Any]] | None = None,

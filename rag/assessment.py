@@ -13,8 +13,12 @@ from rag.embeddings import PolicyEmbeddings
 from rag.evidence import (
     QueryTerms,
     focus_terms,
+    has_quoted,
+    is_contact_line,
+    is_sign_off,
     mentions_focus,
     per_unit_ok,
+    quoted_terms,
     states_kind,
     unknown_places,
 )
@@ -28,6 +32,7 @@ MIN_SENTENCE_COVERAGE = 0.1
 SENTENCE_CHUNKS = 4  # answer sentences come from this many top paragraphs
 MEANING_CHUNKS = 2  # … or this many when sentences are compared by embedding (no shared words),
 MEANING_SENTENCES = 10  # at most this many sentences, in paragraph order
+QUOTE_BONUS = 0.3  # a sentence containing a term the question quotes (“1+N”) is what is asked about
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,16 @@ def best_sentence_match(rc: RetrievedChunk, terms: QueryTerms) -> float:
     return max((0.65 * terms.coverage(text[s:e]) + 0.35 * heading for s, e in sentence_spans(text)), default=0.0)
 
 
+def quoted_first(retrieved: Sequence[RetrievedChunk], question: str) -> list[RetrievedChunk]:
+    """Paragraphs containing a term the question quotes come first (in their order), then the rest."""
+    quoted = quoted_terms(question)
+    if not quoted:
+        return list(retrieved)
+    hit = [has_quoted(rc.chunk.text, quoted) for rc in retrieved]
+    return [rc for rc, h in zip(retrieved, hit, strict=True) if h] + [
+        rc for rc, h in zip(retrieved, hit, strict=True) if not h]
+
+
 def rerank(retrieved: Sequence[RetrievedChunk], terms: QueryTerms, weight: float) -> list[RetrievedChunk]:
     """Reorder paragraphs by their fused score and the match of their best sentence: a paragraph
     that says the thing in one sentence beats one that merely shares the words across many."""
@@ -91,7 +106,9 @@ def rank_sentences(query: str, retrieved: Sequence[RetrievedChunk], terms: Query
         for s, e in sentence_spans(text):
             # headings, dates and signatures name a topic but answer nothing; text addressed to a
             # chatbot is not policy (see rag.injection)
-            if e - s >= 6 and heading_level(text[s:e]) is None and not speaks_to_the_bot(text[s:e]):
+            if e - s >= 6 and heading_level(text[s:e]) is None and not speaks_to_the_bot(text[s:e]) and (
+                kind == "phone" or not is_contact_line(text[s:e])
+            ) and not is_sign_off(text[s:e]):
                 cands.append((rank, rc.chunk.start + s, rc.chunk.start + e, text[s:e]))
     if chinese and terms.terms:
         # A sentence under a matching heading inherits part of the heading's match.
@@ -104,11 +121,14 @@ def rank_sentences(query: str, retrieved: Sequence[RetrievedChunk], terms: Query
         sims = embedder.embed_passages([t for *_, t in cands]) @ qv if cands else np.zeros(0)
         lo, hi = (float(sims.min()), float(sims.max())) if len(sims) else (0.0, 1.0)
         match = [(float(x) - lo) / (hi - lo) if hi > lo else 1.0 for x in sims]
+    quoted = quoted_terms(query)
     out = []
     for (rank, s, e, text), m in zip(cands, match, strict=True):
         rc = retrieved[rank]
         has_kind = states_kind(text, kind)
         score = 0.55 * m + 0.45 * (rc.score / top) + (0.15 if kind and has_kind else 0.0)
+        # (not for a figure: a sentence naming the quoted term need not state the figure asked for)
+        score += QUOTE_BONUS if quoted and not kind and has_quoted(text, quoted) else 0.0
         out.append(Sentence(rank, s, e, text, score, m, has_kind))
     out.sort(key=lambda x: (-x.score, x.rank, x.start))
     return out

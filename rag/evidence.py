@@ -173,3 +173,30 @@ def unknown_places(query: str, occurs: Callable[[str], bool]) -> list[str]:
     import jieba.posseg as pseg
 
     return [w for w, flag in pseg.lcut(normalise(query)) if flag == "ns" and len(w) >= 2 and not occurs(w)]
+
+
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
+_CONTACT_LINE = re.compile(
+    r"^\W*(联系人|联系电话|联系方式|咨询电话|电话|传真|邮箱|电子邮箱|通讯地址|地址|邮编)\s*[:：]")
+# The courtesy lines of official letters and notices: they answer nothing.
+_SIGN_OFF = re.compile(r"^\W*(感谢您|衷心感谢|非常感谢|此复|特此函复|特此答复|专此答复|特此通知|特此公告|以上答复)")
+
+
+def quoted_terms(question: str) -> list[str]:
+    """Terms the question puts in quotation marks (“链长制”): asked about exactly, in search form."""
+    return [normalise(m.group(1)).strip() for m in _QUOTED.finditer(question) if m.group(1).strip()]
+
+
+def has_quoted(text: str, quoted: list[str]) -> bool:
+    t = normalise(text)
+    return any(q in t for q in quoted)
+
+
+def is_contact_line(sentence: str) -> bool:
+    """A line such as "(联系人:…,联系电话:…)": an answer only to a question about contacts."""
+    return bool(_CONTACT_LINE.search(sentence))
+
+
+def is_sign_off(sentence: str) -> bool:
+    """"感谢您对…的关心。" / "此复。": courtesy that answers no question."""
+    return bool(_SIGN_OFF.search(sentence))
