@@ -27,8 +27,8 @@ from evals.baseline import NaiveRAG
 from evals.harness import gold_spans, load_questions
 from evals.metrics import score_question
 from evals.report import write_report
+from rag.chunking import search_text
 from rag.embeddings import make_embedder
-from rag.indexing import search_text
 from rag.loading import load_corpus
 from rag.service import PolicyQA
 from rag.settings import Settings

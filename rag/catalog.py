@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rag.catalog_chunks import ChunkReads, vector_id
 from rag.catalog_schema import SCHEMA, migrate
 from rag.types import Chunk, Document
 
@@ -37,11 +38,7 @@ class DocumentRecord:
     version: str = ""
 
 
-def vector_id(chunk: Chunk, version: str) -> str:
-    return f"{chunk.chunk_id}@{version}" if version else chunk.chunk_id
-
-
-class Catalog:
+class Catalog(ChunkReads):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
@@ -87,13 +84,18 @@ class Catalog:
         )
 
     # -- documents ----------------------------------------------------------------------------
-    def documents(self) -> list[DocumentRecord]:
-        """Every version: one live (complete) and/or one being indexed per document."""
+    def documents(self, doc_id: str | None = None, complete: bool | None = None) -> list[DocumentRecord]:
+        """Every version (one live and/or one being indexed per document), or those asked for."""
+        sql = "SELECT doc_id, content_hash, meta, n_chunks, complete, version FROM documents WHERE 1=1"
+        args: list[Any] = []
+        if doc_id is not None:
+            sql += " AND doc_id=?"
+            args.append(doc_id)
+        if complete is not None:
+            sql += " AND complete=?"
+            args.append(int(complete))
         with self._lock:
-            rows = self._db.execute(
-                "SELECT doc_id, content_hash, meta, n_chunks, complete, version FROM documents "
-                "ORDER BY doc_id, complete DESC"
-            ).fetchall()
+            rows = self._db.execute(sql + " ORDER BY doc_id, complete DESC", args).fetchall()
         return [DocumentRecord(r[0], r[1], json.loads(r[2]), r[3], bool(r[4]), r[5]) for r in rows]
 
     def document(self, doc_id: str, version: str | None = None) -> Document | None:
@@ -147,14 +149,6 @@ class Catalog:
         with self._tx() as db:
             db.execute("UPDATE documents SET content_hash=? WHERE doc_id=? AND complete=1", (content_hash, doc_id))
 
-    def live_spans(self, doc_id: str) -> list[tuple[int, int, tuple[str, ...]]]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT c.start, c.end, c.headings FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
-                "AND d.version = c.version WHERE c.doc_id=? AND d.complete=1 ORDER BY c.start", (doc_id,)
-            ).fetchall()
-        return [(s, e, tuple(json.loads(h))) for s, e, h in rows]
-
     def update_meta(self, doc_id: str, meta: dict[str, Any]) -> None:
         with self._tx() as db:
             db.execute(
@@ -164,7 +158,7 @@ class Catalog:
 
     def pending_chunks(self, doc_id: str) -> tuple[str, list[Chunk]]:
         """The unfinished version of a document and its chunks whose vectors are not stored yet."""
-        rec = next((r for r in self.documents() if r.doc_id == doc_id and not r.complete), None)
+        rec = next(iter(self.documents(doc_id, complete=False)), None)
         if rec is None:
             return "", []
         return rec.version, [c for c, embedded in self._chunks_of(doc_id, rec.version) if not embedded]
@@ -189,65 +183,6 @@ class Catalog:
             db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
             db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
             self._bump(db)
-
-    def vector_ids(self, doc_id: str | None = None, embedded_only: bool = False,
-                   live: bool | None = None) -> set[str]:
-        """Vector ids as Chroma should hold them: of every version, or only the live (or unfinished) ones."""
-        sql = ("SELECT c.vector_id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
-               "AND d.version = c.version WHERE 1=1")
-        args: list[Any] = []
-        if doc_id is not None:
-            sql += " AND c.doc_id=?"
-            args.append(doc_id)
-        if embedded_only:
-            sql += " AND c.embedded=1"
-        if live is not None:
-            sql += " AND d.complete=?"
-            args.append(int(live))
-        with self._lock:
-            return {r[0] for r in self._db.execute(sql, args).fetchall()}
-
-    def chunks_for(self, vector_ids: Iterable[str]) -> list[tuple[str, Chunk, dict[str, Any]]]:
-        """(vector id, chunk, document metadata) for the given vector ids (unknown ids are skipped)."""
-        out = []
-        for vid in sorted(vector_ids):
-            with self._lock:
-                row = self._db.execute(
-                    "SELECT c.doc_id, c.version, c.start, c.end, c.headings, d.text, d.meta FROM chunks c "
-                    "JOIN documents d ON d.doc_id = c.doc_id AND d.version = c.version WHERE c.vector_id=?",
-                    (vid,),
-                ).fetchone()
-            if row:
-                doc_id, _, s, e, h, text, meta = row
-                out.append((vid, Chunk(doc_id, s, e, text[s:e], tuple(json.loads(h))), json.loads(meta)))
-        return out
-
-    # -- chunks -------------------------------------------------------------------------------
-    def _chunks_of(self, doc_id: str, version: str) -> list[tuple[Chunk, bool]]:
-        doc = self.document(doc_id, version)
-        if doc is None:
-            return []
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT start, end, headings, embedded FROM chunks WHERE doc_id=? AND version=? ORDER BY start",
-                (doc_id, version),
-            ).fetchall()
-        return [
-            (Chunk(doc_id, s, e, doc.text[s:e], tuple(json.loads(h))), bool(emb)) for s, e, h, emb in rows
-        ]
-
-    def visible_chunks(self) -> Iterator[tuple[Chunk, list[str], str]]:
-        """(chunk, tokens, vector id) of every live document version, in a stable order."""
-        with self._lock:
-            texts = dict(self._db.execute("SELECT doc_id, text FROM documents WHERE complete=1").fetchall())
-            rows = self._db.execute(
-                "SELECT c.doc_id, c.start, c.end, c.headings, c.tokens, c.vector_id FROM chunks c "
-                "JOIN documents d ON d.doc_id = c.doc_id AND d.version = c.version WHERE d.complete=1 "
-                "ORDER BY c.doc_id, c.start"
-            ).fetchall()
-        for doc_id, s, e, h, toks, vid in rows:
-            chunk = Chunk(doc_id, s, e, texts[doc_id][s:e], tuple(json.loads(h)))
-            yield chunk, (toks.split(" ") if toks else []), vid
 
     def close(self) -> None:
         with self._lock:

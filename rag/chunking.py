@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from rag.tables import table_end, table_parts
 from rag.types import Chunk, Document
@@ -189,3 +190,9 @@ def _emit(doc: Document, start: int, end: int, headings: tuple[str, ...], cfg: C
     if piece_start is not None and piece_end is not None:
         out.append(Chunk(doc.doc_id, piece_start, piece_end, doc.text[piece_start:piece_end], headings))
     return out
+
+
+def search_text(chunk: Chunk, meta: dict[str, Any]) -> str:
+    """What is embedded and tokenised for a chunk: its document title and headings give it context."""
+    parts = [str(meta.get("title") or ""), chunk.heading_path, chunk.text]
+    return "\n".join(p for p in parts if p)

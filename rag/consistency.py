@@ -1,10 +1,13 @@
-"""Is the index consistent? The checks a crash must never break, for `policy-qa check` and tests."""
+"""Is the index consistent? The checks a crash must never break (`policy-qa check`, tests), and the
+repair every ingest runs first."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from rag.catalog import Catalog
+from rag.chunking import search_text
+from rag.embeddings import PolicyEmbeddings
 from rag.store import ChromaVectorStore
 
 
@@ -43,3 +46,20 @@ def problems(catalog: Catalog, store: ChromaVectorStore, settled: bool = True) -
         if pending:
             out.append(f"unfinished versions of {', '.join(pending)}")
     return out
+
+
+def repair(catalog: Catalog, store: ChromaVectorStore, embedder: PolicyEmbeddings, batch_size: int = 16) -> int:
+    """Put the store and the catalog back in step after a crash; returns how many vectors changed.
+
+    Vectors the catalog does not know (written just before a crash, or of a version that was
+    replaced or dropped) are deleted; paragraphs marked embedded whose vector is missing are
+    embedded again."""
+    stored = store.ids()
+    orphans = sorted(stored - catalog.vector_ids())
+    store.delete_ids(orphans)
+    lost = catalog.chunks_for(catalog.vector_ids(embedded_only=True) - stored)
+    for i in range(0, len(lost), batch_size):
+        batch = lost[i : i + batch_size]
+        vectors = embedder.embed_passages([search_text(c, meta) for _, c, meta in batch])
+        store.add([v for v, _, _ in batch], vectors, [c.doc_id for _, c, _ in batch], [c.text for _, c, _ in batch])
+    return len(orphans) + len(lost)

@@ -1,5 +1,5 @@
 """What an ingest has to do: read the corpus folder's files once, hash them and sort them into
-unchanged, to index, duplicates and unreadable, before anything is embedded."""
+unchanged, to index, duplicates and unreadable, before anything is embedded; and what an ingest reports."""
 
 from __future__ import annotations
 
@@ -58,3 +58,20 @@ def scan_corpus(
         else:
             scan.todo.append((path, size))
     return scan
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (skipped name, indexed name)
+    errors: list[LoadError] = field(default_factory=list)
+    repaired: int = 0  # vectors or paragraphs put right after an interrupted run
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def indexed(self) -> int:
+        return len(self.added) + len(self.updated) + len(self.unchanged)

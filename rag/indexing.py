@@ -6,13 +6,12 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from rag.catalog import Catalog, vector_id
-from rag.chunking import ChunkingConfig, chunk_document
-from rag.corpus_scan import scan_corpus
+from rag.chunking import ChunkingConfig, chunk_document, search_text
+from rag.consistency import repair
+from rag.corpus_scan import IngestReport, scan_corpus
 from rag.embeddings import PolicyEmbeddings
 from rag.lexical import add_words, tokenize
 from rag.loading import LoadError, load_file, manifest_words, read_manifest
@@ -28,29 +27,6 @@ Progress = Callable[[float, float], None]  # (work done, work in all), e.g. byte
 
 class IndexMismatchError(RuntimeError):
     """The index was built by another embedder; the message tells how to rebuild."""
-
-
-@dataclass
-class IngestReport:
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (skipped name, indexed name)
-    errors: list[LoadError] = field(default_factory=list)
-    repaired: int = 0  # vectors or paragraphs put right after an interrupted run
-    chunks_embedded: int = 0
-    seconds: float = 0.0
-
-    @property
-    def indexed(self) -> int:
-        return len(self.added) + len(self.updated) + len(self.unchanged)
-
-
-def search_text(chunk: Chunk, meta: dict[str, Any]) -> str:
-    """What is embedded and tokenised for a chunk: its document title and headings give it context."""
-    parts = [str(meta.get("title") or ""), chunk.heading_path, chunk.text]
-    return "\n".join(p for p in parts if p)
 
 
 def _within(progress: Progress | None, base: float, size: float, total: float) -> Progress | None:
@@ -202,7 +178,7 @@ class Indexer:
         if not force and self._same_as_live(doc, chunks):
             self.catalog.set_key(doc.doc_id, key)  # a pipeline change that left this document as it was
             return None
-        pending = next((r for r in self.catalog.documents() if r.doc_id == doc.doc_id and not r.complete), None)
+        pending = next(iter(self.catalog.documents(doc.doc_id, complete=False)), None)
         if pending is not None and pending.content_hash == key:
             return self.catalog.pending_chunks(doc.doc_id)
         stale = self.catalog.vector_ids(doc.doc_id, live=False)
@@ -213,27 +189,14 @@ class Indexer:
 
     def _same_as_live(self, doc: Document, chunks: list[Chunk]) -> bool:
         """Whether the live version was built from the same file and meta into the same paragraphs."""
-        live = next((r for r in self.catalog.documents() if r.doc_id == doc.doc_id and r.complete), None)
+        live = next(iter(self.catalog.documents(doc.doc_id, complete=True)), None)
         if live is None or live.content_hash.split(":")[0] != doc.content_hash or live.meta != doc.meta:
             return False
         return [(c.start, c.end, c.headings) for c in chunks] == self.catalog.live_spans(doc.doc_id)
 
     def repair(self) -> int:
-        """Put the store and the catalog back in step after a crash; returns how many vectors changed.
-
-        Vectors the catalog does not know (written just before a crash, or of a version that was
-        replaced or dropped) are deleted; paragraphs marked embedded whose vector is missing are
-        embedded again."""
-        stored = self.store.ids()
-        orphans = sorted(stored - self.catalog.vector_ids())
-        self.store.delete_ids(orphans)
-        lost = self.catalog.chunks_for(self.catalog.vector_ids(embedded_only=True) - stored)
-        for i in range(0, len(lost), self.batch_size):
-            batch = lost[i : i + self.batch_size]
-            vectors = self.embedder.embed_passages([search_text(c, meta) for _, c, meta in batch])
-            self.store.add([v for v, _, _ in batch], vectors, [c.doc_id for _, c, _ in batch],
-                           [c.text for _, c, _ in batch])
-        return len(orphans) + len(lost)
+        """See rag.consistency.repair."""
+        return repair(self.catalog, self.store, self.embedder, self.batch_size)
 
     def remove(self, doc_id: str) -> None:
         with self.writer.held():
