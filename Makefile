@@ -11,7 +11,7 @@ export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-test browser run ingest test lint eval eval-llm-stub bench clean loadtest
+.PHONY: install install-test browser run ingest test lint eval eval-llm-stub bench bench-laws clean loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,11 @@ BENCH_ARGS ?=
 bench: install
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python -m evals.bench --shared $(SHARED) $(BENCH_ARGS)
+
+# The laws corpus at scale: `$(BIN)/policy-qa ingest --corpus $(SHARED)/bench/laws/corpus` first (hours;
+# resumable), then this reports documents indexed, throughput and answer latency against the seed corpus.
+bench-laws: install
+	$(BIN)/python -m evals.bench_laws --shared $(SHARED)
 
 eval: install
 	$(BIN)/policy-qa eval --questions $(SHARED)/evals/dev.jsonl --out evals/results/dev-extractive.json

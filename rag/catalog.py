@@ -73,6 +73,13 @@ class Catalog(ChunkReads):
         with self._tx() as db:
             db.execute("INSERT OR REPLACE INTO info(key, value) VALUES (?, ?)", (key, value))
 
+    def add_to_info(self, amounts: dict[str, float]) -> None:
+        with self._tx() as db:
+            for key, amount in amounts.items():
+                row = db.execute("SELECT value FROM info WHERE key=?", (key,)).fetchone()
+                total = float(row[0]) + amount if row else amount
+                db.execute("INSERT OR REPLACE INTO info(key, value) VALUES (?, ?)", (key, repr(total)))
+
     def generation(self) -> int:
         """Bumped on every change visible to queries, so readers know when to reload."""
         return int(self.get_info("generation") or 0)
