@@ -140,9 +140,9 @@ class Indexer:
                 t_doc = time.perf_counter()
                 n = self._index_document(doc, _within(progress, done, size, total), rebuild)
                 report.chunks_embedded += n
-                # Totals over every run, interrupted ones included (for the scale benchmark).
-                self.catalog.add_to_info({"ingest_seconds": time.perf_counter() - t_doc, "ingest_chunks": n,
-                                          "ingest_bytes": size})
+                if n:  # totals of the embedding work over every run, interrupted ones included (bench-laws)
+                    self.catalog.add_to_info({"ingest_seconds": time.perf_counter() - t_doc, "ingest_chunks": n,
+                                              "ingest_bytes": size})
             done += size
             if progress:
                 progress(done, total)
