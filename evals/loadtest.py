@@ -23,17 +23,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import secrets
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -41,20 +37,8 @@ from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-# Settings passed through to the server; everything else POLICY_QA_* is dropped so that the test
-# stays on loopback (no LLM endpoint, no Chroma server) and never touches the user's data/.
-KEPT_SETTINGS = ("POLICY_QA_EMBEDDER", "POLICY_QA_EMBED_BATCH", "POLICY_QA_TOP_K")
-
-
-@dataclass(frozen=True)
-class Result:
-    sent: float  # seconds since the phase started
-    ms: float
-    error: str  # "" when the request was answered
-    qid: str
-    answerable: bool
-    refused: bool = False
+from evals.loadserver import ROOT, RssSampler, free_port, ingest, server_env, start_server, stop_server
+from evals.loadstats import Result, load_questions, phase_line, refused_ids, summarize
 
 
 @dataclass
@@ -71,165 +55,6 @@ class Reindex:
     @property
     def ok(self) -> bool:
         return self.finished_s is not None and self.error is None
-
-
-# ---------------------------------------------------------------------------- questions, stats
-
-
-def load_questions(path: Path) -> list[dict[str, Any]]:
-    """Questions in the gold format (id, question, optional history and answerable).
-
-    Read here rather than through evals.harness, which imports the whole library: the client
-    process should stay small on a 2-core machine that also runs the server.
-    """
-    questions = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            q = json.loads(line)
-            if "question" not in q:
-                raise ValueError(f"{path}:{n}: missing field 'question'")
-            questions.append(q)
-    if not questions:
-        raise ValueError(f"{path}: no questions")
-    return questions
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (0 for no values)."""
-    if not values:
-        return 0.0
-    vals = sorted(values)
-    return round(vals[min(len(vals) - 1, max(0, math.ceil(p / 100 * len(vals)) - 1))], 1)
-
-
-def summarize(results: list[Result], seconds: float) -> dict[str, Any]:
-    """Counts, latency percentiles and refusals of answerable questions for a list of results."""
-    ok = [r for r in results if not r.error]
-    ms = [r.ms for r in results]
-    answerable = [r for r in ok if r.answerable]
-    return {
-        "requests": len(results), "errors": len(results) - len(ok),
-        "error_kinds": dict(Counter(r.error.split(":")[0] for r in results if r.error)),
-        "error_examples": sorted({r.error for r in results if r.error})[:10],
-        "p50_ms": percentile(ms, 50), "p95_ms": percentile(ms, 95), "max_ms": round(max(ms, default=0), 1),
-        "seconds": round(seconds, 1), "requests_per_s": round(len(results) / seconds, 2) if seconds else 0.0,
-        "answerable_answered": len(answerable),
-        "answerable_refused": sum(r.refused for r in answerable),
-    }
-
-
-def refused_ids(results: list[Result]) -> set[str]:
-    return {r.qid for r in results if not r.error and r.answerable and r.refused}
-
-
-# ---------------------------------------------------------------------------- server side
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue  # the process ended while we looked
-        children.setdefault(ppid, []).append(int(stat.parent.name))
-    total_kb, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        todo.extend(children.get(p, []))
-        try:
-            status = Path(f"/proc/{p}/status").read_text()
-        except OSError:
-            continue
-        total_kb += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-    return round(total_kb / 1024, 1)
-
-
-class RssSampler:
-    """Samples the server's RSS every second in a thread; `label` tags the samples with the phase."""
-
-    def __init__(self, pid: int, t0: float) -> None:
-        self.pid, self.t0, self.label = pid, t0, "idle"
-        self.samples: list[dict[str, Any]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def sample(self) -> float:
-        mb = rss_mb(self.pid)
-        self.samples.append({"t": round(time.monotonic() - self.t0, 1), "phase": self.label, "rss_mb": mb})
-        return mb
-
-    def _run(self) -> None:
-        while not self._stop.wait(1.0):
-            self.sample()
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-    def stats(self, *labels: str) -> dict[str, float]:
-        mbs = [s["rss_mb"] for s in self.samples if s["phase"] in labels]
-        return {"start": mbs[0], "max": max(mbs), "end": mbs[-1]} if mbs else {}
-
-
-def server_env(work: Path, password: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_QA_") or k in KEPT_SETTINGS}
-    env.update({
-        "POLICY_QA_CORPUS": str(work / "corpus"), "POLICY_QA_DATA_DIR": str(work / "data"),
-        "POLICY_QA_INDEX_DIR": str(work / "data" / "index"), "POLICY_QA_ADMIN_PASSWORD": password,
-        "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False", "HF_HUB_OFFLINE": "1",
-    })
-    return env
-
-
-def ingest(env: dict[str, str], log: Path) -> None:
-    """Build the temporary index with `policy-qa ingest`; raises with the log's tail on failure."""
-    with log.open("w") as out:
-        code = subprocess.call([sys.executable, "-m", "rag.cli", "ingest"], env=env, cwd=ROOT,
-                               stdout=out, stderr=subprocess.STDOUT)
-    lines = log.read_text(errors="replace").splitlines()
-    if code != 0:
-        raise RuntimeError("ingest failed:\n" + "\n".join(lines[-20:]))
-    print("loadtest: " + next((line for line in reversed(lines) if line.startswith("indexed ")), "indexed"),
-          flush=True)
-
-
-def start_server(env: dict[str, str], port: int, log: Path, wait_s: float = 180) -> subprocess.Popen[bytes]:
-    """`policy-qa serve` on 127.0.0.1:port, returned once it answers /api/docs."""
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port",
-                                 str(port)], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/docs", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop_server(proc)
-            tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
-            raise RuntimeError(f"the server did not start on port {port}:\n{tail}")
-        time.sleep(0.5)
-
-
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
 
 
 # ---------------------------------------------------------------------------- load
@@ -388,23 +213,6 @@ def run_phase(name: str, base: str, questions: list[dict[str, Any]], args: argpa
             phase["during_reindex"] = summarize([r for r in load.results if start <= r.sent <= end], end - start)
     phase["results"] = load.results
     return phase
-
-
-def phase_line(p: dict[str, Any]) -> str:
-    rss = p["rss_mb"]
-    line = (f"loadtest: phase {p['name']}: requests={p['requests']} errors={p['errors']} p50={p['p50_ms']:.0f}ms "
-            f"p95={p['p95_ms']:.0f}ms max={p['max_ms']:.0f}ms rps={p['requests_per_s']} "
-            f"refused_answerable={p['answerable_refused']}/{p['answerable_answered']} "
-            f"rss={rss.get('start')}->{rss.get('max')}(max)->{rss.get('end')}MB")
-    if "reindex" in p:
-        r = p["reindex"]
-        what = f"finished at {r['finished_s']}s" if r["ok"] else f"FAILED ({r['error']})"
-        line += f"\nloadtest:   re-index triggered at {r['triggered_s']}s, {what}"
-    if "during_reindex" in p:
-        d = p["during_reindex"]
-        line += (f"; while it ran: requests={d['requests']} errors={d['errors']} p50={d['p50_ms']:.0f}ms "
-                 f"p95={d['p95_ms']:.0f}ms refused_answerable={d['answerable_refused']}/{d['answerable_answered']}")
-    return line
 
 
 def main(argv: list[str] | None = None) -> int:
