@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,16 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@contextmanager
+def served(qa: PolicyQA) -> Iterator[str]:
+    """The chat and HTTP API of qa on a free loopback port, stopped afterwards; yields its base URL."""
+    from ui.app import serve
+
+    port = free_port()
+    running = serve(qa, host="127.0.0.1", port=port, block=False)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        running.stop()

@@ -27,7 +27,7 @@ from rag.feedback import FeedbackStore
 from rag.service import PolicyQA
 from rag.settings import Settings
 from rag.types import Answer
-from tests.conftest import BIN, PINGHU, SHILING, copy_corpus, free_port
+from tests.conftest import BIN, PINGHU, SHILING, copy_corpus, free_port, served
 
 pytestmark = pytest.mark.slow
 
@@ -113,12 +113,8 @@ def chroma_qa(chroma: ChromaProcess, tmp_path_factory: pytest.TempPathFactory,
 
 @pytest.fixture(scope="module")
 def chroma_url(chroma_qa: PolicyQA) -> Iterator[str]:
-    from ui.app import serve
-
-    port = free_port()
-    running = serve(chroma_qa, host="127.0.0.1", port=port, block=False)
-    yield f"http://127.0.0.1:{port}/"
-    running.stop()
+    with served(chroma_qa) as url:
+        yield url
 
 
 def _post(url: str, payload: dict[str, Any]) -> tuple[int, str]:

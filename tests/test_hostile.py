@@ -11,7 +11,7 @@ import pytest
 
 from rag.service import PolicyQA
 from rag.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import served
 
 pytestmark = pytest.mark.slow
 
@@ -42,13 +42,8 @@ def hostile_qa(tmp_path_factory: pytest.TempPathFactory, e5) -> Iterator[PolicyQ
 
 @pytest.fixture(scope="module")
 def api(hostile_qa: PolicyQA) -> Iterator[httpx.Client]:
-    from ui.app import serve
-
-    port = free_port()
-    running = serve(hostile_qa, host="127.0.0.1", port=port, block=False)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+    with served(hostile_qa) as url, httpx.Client(base_url=url, timeout=120) as client:
         yield client
-    running.stop()
 
 
 def test_injected_instructions_are_never_quoted(hostile_qa: PolicyQA) -> None:

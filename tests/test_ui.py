@@ -9,18 +9,14 @@ import pytest
 
 from rag.service import PolicyQA
 from rag.types import Answer, Citation
-from tests.conftest import PINGHU, SHILING, free_port
+from tests.conftest import PINGHU, SHILING, served
 from ui.render import answer_markdown, caution, document_page, plain_reply, sources_html
 
 
 @pytest.fixture(scope="module")
 def server(seed_qa: PolicyQA) -> Iterator[str]:
-    from ui.app import serve
-
-    port = free_port()
-    running = serve(seed_qa, host="127.0.0.1", port=port, block=False)
-    yield f"http://127.0.0.1:{port}/"
-    running.stop()
+    with served(seed_qa) as url:
+        yield url
 
 
 def _post(url: str, payload: dict) -> tuple[int, dict]:
