@@ -44,7 +44,7 @@ def safe_name(name: str) -> str:
     base = (name or "").strip()
     if not base or base != Path(base).name or base in (".", "..") or base.startswith("."):
         raise AdminError(f"不允许的文件名：{name!r}（只能是文件名，不能含路径）")
-    if _BAD_NAME.search(base) or len(base) > 200:
+    if _BAD_NAME.search(base) or len(base.encode()) > 200:  # file systems count bytes
         raise AdminError(f"不允许的文件名：{name!r}（含不允许的字符或过长）")
     if base == MANIFEST_NAME:
         raise AdminError("不能上传或删除 manifest.toml")

@@ -24,20 +24,22 @@ class PasswordGate:
     def enabled(self) -> bool:
         return bool(self._password)
 
-    def check(self, attempt: str, client: str = "") -> bool:
-        """True for the right password. Raises LockedOut after too many recent failures."""
+    def check(self, attempt: str, client: str = "", *alternatives: str) -> bool:
+        """True for the right password (the attempt or one of its alternative spellings, e.g. percent-
+        decoded). Raises LockedOut after too many recent failures; one failure per call."""
         if not self.enabled:
             return False
         now = time.monotonic()
-        with self._lock:
+        with self._lock:  # check, compare and record in one step: parallel guesses cannot slip through
             recent = self._failures[client]
             while recent and now - recent[0] > self.window_s:
                 recent.popleft()
             if len(recent) >= self.max_failures:
                 wait = int(self.window_s - (now - recent[0])) + 1
                 raise LockedOut(f"密码错误次数过多，请 {wait} 秒后再试")
-        ok = hmac.compare_digest((attempt or "").encode(), self._password)
-        if not ok:
-            with self._lock:
-                self._failures[client].append(now)
+            ok = False
+            for candidate in (attempt, *alternatives):
+                ok |= hmac.compare_digest((candidate or "").encode(), self._password)
+            if not ok:
+                recent.append(now)
         return ok

@@ -84,11 +84,17 @@ class Catalog(ChunkReads):
         """Bumped on every change visible to queries, so readers know when to reload."""
         return int(self.get_info("generation") or 0)
 
-    def _bump(self, db: sqlite3.Connection) -> None:
-        db.execute(
-            "INSERT INTO info(key, value) VALUES ('generation', '1') "
-            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-        )
+    def replacements(self) -> int:
+        """Bumped when live paragraphs went away (a document replaced or removed): their vectors are
+        deleted next, so a search running meanwhile may have missed some."""
+        return int(self.get_info("replaced") or 0)
+
+    def _bump(self, db: sqlite3.Connection, replaced: bool = False) -> None:
+        for key in ("generation", "replaced") if replaced else ("generation",):
+            db.execute(
+                "INSERT INTO info(key, value) VALUES (?, '1') "
+                "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1", (key,)
+            )
 
     # -- documents ----------------------------------------------------------------------------
     def documents(self, doc_id: str | None = None, complete: bool | None = None) -> list[DocumentRecord]:
@@ -109,10 +115,12 @@ class Catalog(ChunkReads):
         """A document's text and metadata: the live version unless a version is named."""
         sql = "SELECT doc_id, text, content_hash, meta FROM documents WHERE doc_id=? "
         args: tuple[str, ...] = (doc_id,)
-        if version is not None:
+        if version is None:  # what queries see: never a version still being indexed
+            sql += "AND complete=1"
+        else:
             sql, args = sql + "AND version=?", (doc_id, version)
         with self._lock:
-            row = self._db.execute(sql + " ORDER BY complete DESC LIMIT 1", args).fetchone()
+            row = self._db.execute(sql, args).fetchone()
         return Document(row[0], row[1], row[2], json.loads(row[3])) if row else None
 
     def begin_document(self, doc: Document, chunks: Sequence[Chunk], tokens: Sequence[Sequence[str]]) -> str:
@@ -182,14 +190,14 @@ class Catalog(ChunkReads):
                 "WHERE c.doc_id=? AND d.complete=1", (doc_id,))}
             self._drop(db, doc_id, complete=True)
             db.execute("UPDATE documents SET complete=1 WHERE doc_id=? AND complete=0", (doc_id,))
-            self._bump(db)
+            self._bump(db, replaced=bool(old))
         return old
 
     def remove_document(self, doc_id: str) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
             db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
-            self._bump(db)
+            self._bump(db, replaced=True)
 
     def close(self) -> None:
         with self._lock:

@@ -80,13 +80,17 @@ class ChunkReads:
 
     def visible_chunks(self) -> Iterator[tuple[Chunk, list[str], str]]:
         """(chunk, tokens, vector id) of every live document version, in a stable order."""
-        with self._lock:
-            texts = dict(self._db.execute("SELECT doc_id, text FROM documents WHERE complete=1").fetchall())
-            rows = self._db.execute(
-                "SELECT c.doc_id, c.start, c.end, c.headings, c.tokens, c.vector_id FROM chunks c "
-                "JOIN documents d ON d.doc_id = c.doc_id AND d.version = c.version WHERE d.complete=1 "
-                "ORDER BY c.doc_id, c.start"
-            ).fetchall()
+        with self._lock:  # one read transaction: another process's commit cannot fall in between
+            self._db.execute("BEGIN")
+            try:
+                texts = dict(self._db.execute("SELECT doc_id, text FROM documents WHERE complete=1").fetchall())
+                rows = self._db.execute(
+                    "SELECT c.doc_id, c.start, c.end, c.headings, c.tokens, c.vector_id FROM chunks c "
+                    "JOIN documents d ON d.doc_id = c.doc_id AND d.version = c.version WHERE d.complete=1 "
+                    "ORDER BY c.doc_id, c.start"
+                ).fetchall()
+            finally:
+                self._db.execute("COMMIT")
         for doc_id, s, e, h, toks, vid in rows:
             chunk = Chunk(doc_id, s, e, texts[doc_id][s:e], tuple(json.loads(h)))
             yield chunk, (toks.split(" ") if toks else []), vid

@@ -117,9 +117,7 @@ class Indexer:
         todo_names = {p.name for p, _ in scan.todo}
         for rec in records:  # unfinished versions nobody will finish (the file changed back, or went)
             if not rec.complete and rec.doc_id not in todo_names:
-                stale = self.catalog.vector_ids(rec.doc_id, live=False)
-                self.catalog.discard_pending(rec.doc_id)
-                self.store.delete_ids(sorted(stale))
+                self._discard_pending(rec.doc_id)
         gone = (set(live) | {r.doc_id for r in records}) - (scan.names - {d for d, _ in scan.duplicates})
         for doc_id in sorted(gone):
             self.remove(doc_id)
@@ -134,6 +132,7 @@ class Indexer:
                 doc = load_file(path, manifest.get(path.name))
             except LoadError as err:  # its earlier index entry, if any, stays as it was
                 report.errors.append(err)
+                self._discard_pending(path.name)
             else:
                 (report.updated if path.name in live else report.added).append(doc.doc_id)
 
@@ -182,6 +181,7 @@ class Indexer:
         chunks = chunk_document(doc, self.chunking)
         if not force and self._same_as_live(doc, chunks):
             self.catalog.set_key(doc.doc_id, key)  # a pipeline change that left this document as it was
+            self._discard_pending(doc.doc_id)
             return None
         pending = next(iter(self.catalog.documents(doc.doc_id, complete=False)), None)
         if pending is not None and pending.content_hash == key:
@@ -198,6 +198,12 @@ class Indexer:
         if live is None or live.content_hash.split(":")[0] != doc.content_hash or live.meta != doc.meta:
             return False
         return [(c.start, c.end, c.headings) for c in chunks] == self.catalog.live_spans(doc.doc_id)
+
+    def _discard_pending(self, doc_id: str) -> None:
+        stale = self.catalog.vector_ids(doc_id, live=False)
+        if stale or self.catalog.documents(doc_id, complete=False):
+            self.catalog.discard_pending(doc_id)
+            self.store.delete_ids(sorted(stale))
 
     def repair(self) -> int:
         """See rag.consistency.repair."""

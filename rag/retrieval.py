@@ -113,12 +113,15 @@ class Retriever:
     ) -> list[RetrievedChunk]:
         """The k best chunks for a query, best first; vectors=False ranks by BM25 alone (the vector
         store is not touched, e.g. while a Chroma server is unreachable)."""
+        catalog = self.view.catalog
         for _ in range(3):
+            replaced = catalog.replacements()
             view = self.view.snapshot()
             found = self._retrieve(view, query, k, filters, query_vector, vectors)
-            # An indexer that made a new version live meanwhile deletes the old one's vectors right
-            # after: a search that overlapped it may have missed some, so it is done again.
-            if self.view.catalog.generation() == view.generation:
+            # An indexer that replaced a live version meanwhile deletes the old one's vectors right
+            # after: a search that overlapped it may have missed some, so it is done again. (Added
+            # documents take nothing away: this search stands.)
+            if catalog.replacements() == replaced:
                 break
         return found
 

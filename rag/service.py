@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,8 @@ class PolicyQA:
                 f"the index in {settings.index_dir} was built with {built_by!r}, but the configured "
                 f"embedder is {self.embedder.model_id!r}; run `policy-qa ingest --rebuild` to re-index"
             )
-        self.store = make_vector_store(settings, self.embedder.model_id, self.embedder.dim)
+        self.store = make_vector_store(settings.with_overrides(collection=self._collection(settings)),
+                                       self.embedder.model_id, self.embedder.dim)
         self.retriever = Retriever(self.catalog, self.store, self.embedder)
         self.indexer = Indexer(self.catalog, self.store, self.embedder.for_indexing(),
                                batch_size=settings.embed_batch_size, max_file_bytes=settings.max_file_mb * 2**20)
@@ -41,6 +43,18 @@ class PolicyQA:
                                   settings.corpus_dir)
         self.admin = DocumentAdmin(settings.corpus_dir, self.catalog, self.indexer,
                                    max_bytes=settings.max_upload_mb * 1024 * 1024)
+
+    def _collection(self, settings: Settings) -> str:
+        """The Chroma collection of this index. On a shared Chroma server every index needs its own
+        (an ingest deletes vectors its catalog does not know); recorded so it never changes."""
+        recorded = self.catalog.get_info("collection")
+        if recorded:
+            return recorded
+        name = settings.collection
+        if settings.chroma_host and settings.index_dir.name != "index":
+            name = re.sub(r"[^A-Za-z0-9._-]", "-", f"{settings.collection}-{settings.index_dir.name}")[:60]
+        self.catalog.set_info("collection", name)
+        return name
 
     def ingest(self, corpus_dir: Path | None = None, progress: Progress | None = None,
                rebuild: bool = False) -> IngestReport:

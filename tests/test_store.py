@@ -60,3 +60,30 @@ def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(StoreError, match="cannot reach the Chroma server"):
         make_vector_store(Settings(index_dir=tmp_path, chroma_host="127.0.0.1", chroma_port=free_port()), "x", 3)
+
+
+def test_indexes_sharing_a_chroma_server_keep_their_own_vectors(chroma_server, tmp_path: Path, e5) -> None:
+    """Each index gets its own collection on a server, so one index's ingest (which deletes vectors
+    its catalog does not know) never touches another's."""
+    import shutil
+
+    from rag.service import PolicyQA
+    from tests.conftest import CORPUS, PINGHU, SHILING
+
+    host, port = chroma_server
+    qas = []
+    for name, doc in (("one", SHILING), ("two", PINGHU)):
+        corpus = tmp_path / name / "corpus"
+        corpus.mkdir(parents=True)
+        shutil.copy(CORPUS / doc, corpus / doc)
+        settings = Settings(corpus_dir=corpus, data_dir=tmp_path / name, index_dir=tmp_path / name / f"index-{name}",
+                            chroma_host=host, chroma_port=port)
+        qa = PolicyQA(settings, embedder=e5)
+        qa.ingest()
+        qas.append(qa)
+    one, two = qas
+    assert one.catalog.get_info("collection") != two.catalog.get_info("collection")
+    before = two.store.ids()
+    assert one.ingest().repaired == 0 and two.store.ids() == before == two.catalog.vector_ids()
+    for qa in qas:
+        qa.close()

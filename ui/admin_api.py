@@ -7,11 +7,27 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Body, File, Form, Header, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Body, FastAPI, File, Form, Header, HTTPException, Request, UploadFile
+from fastapi.responses import JSONResponse
 
 from rag.admin import AdminError
 from rag.auth import LockedOut, PasswordGate
 from rag.service import PolicyQA
+
+
+def limit_admin_bodies(app: FastAPI, max_bytes: int) -> None:
+    """Refuse an admin request body over the upload limit (or of unknown length) before it is read:
+    FastAPI parses a multipart body before the route can check the password."""
+
+    @app.middleware("http")
+    async def _limit(request: Request, call_next: Any) -> Any:
+        if request.url.path.startswith("/api/admin/") and request.method in ("POST", "PUT", "PATCH"):
+            length = request.headers.get("content-length")
+            if length is None or not length.isdigit():
+                return JSONResponse({"detail": "需要 Content-Length"}, status_code=411)
+            if int(length) > max_bytes + 64 * 1024:
+                return JSONResponse({"detail": f"文件过大（上限 {max_bytes // 2**20} MB）"}, status_code=413)
+        return await call_next(request)
 
 
 def admin_routes(qa: PolicyQA, gate: PasswordGate) -> APIRouter:
@@ -23,9 +39,10 @@ def admin_routes(qa: PolicyQA, gate: PasswordGate) -> APIRouter:
             raise HTTPException(status_code=403, detail="文档管理未启用：请设置 POLICY_QA_ADMIN_PASSWORD")
         client = request.client.host if request.client else ""
         # HTTP headers are ASCII: a password with other characters is sent percent-encoded (UTF-8).
-        attempt = unquote(password or "") if "%" in (password or "") else (password or "")
+        raw = password or ""
+        decoded = unquote(raw) if "%" in raw else raw
         try:
-            ok = gate.check(attempt, client)
+            ok = gate.check(raw, client, *([decoded] if decoded != raw else []))
         except LockedOut as exc:
             raise HTTPException(status_code=429, detail=str(exc)) from None
         if not ok:
@@ -36,11 +53,17 @@ def admin_routes(qa: PolicyQA, gate: PasswordGate) -> APIRouter:
         authorise(request, x_admin_password)
         return qa.documents()
 
+    def not_during_reindex() -> None:
+        if qa.reindex.status()["running"]:
+            raise HTTPException(status_code=409, detail="重新索引进行中，请稍后再试")
+
     @router.post("/documents", status_code=201)
-    async def upload(request: Request, file: UploadFile = File(...), replace: bool = Form(False),  # noqa: B008
-                     x_admin_password: str | None = Header(None)) -> dict[str, Any]:
+    def upload(request: Request, file: UploadFile = File(...), replace: bool = Form(False),  # noqa: B008
+               x_admin_password: str | None = Header(None)) -> dict[str, Any]:
+        # A plain def: FastAPI runs it in a worker thread, so indexing never blocks the event loop.
         authorise(request, x_admin_password)
-        data = await file.read(limit + 1)  # never more than the limit in memory
+        not_during_reindex()
+        data = file.file.read(limit + 1)  # never more than the limit in memory
         try:
             result = qa.admin.upload(file.filename or "", data, replace=replace)
         except AdminError as exc:
@@ -50,6 +73,7 @@ def admin_routes(qa: PolicyQA, gate: PasswordGate) -> APIRouter:
     @router.delete("/documents/{doc_id}")
     def delete(doc_id: str, request: Request, x_admin_password: str | None = Header(None)) -> dict[str, Any]:
         authorise(request, x_admin_password)
+        not_during_reindex()
         try:
             qa.admin.delete(doc_id)
         except AdminError as exc:

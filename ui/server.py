@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from rag.auth import PasswordGate
 from rag.retrieval import FilterError, Filters
 from rag.service import PolicyQA
-from ui.admin_api import admin_routes
+from ui.admin_api import admin_routes, limit_admin_bodies
 from ui.render import CSS, document_page
 
 
@@ -31,6 +31,7 @@ class AskIn(BaseModel):
 def make_app(qa: PolicyQA, demo: gr.Blocks, gate: PasswordGate | None = None) -> FastAPI:
     app = FastAPI(title="政策问答 API", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.include_router(admin_routes(qa, gate or PasswordGate(qa.settings.admin_password)))
+    limit_admin_bodies(app, qa.settings.max_upload_mb * 2**20)
 
     @app.post("/api/ask")
     def ask(body: AskIn) -> dict[str, Any]:
