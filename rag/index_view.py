@@ -41,7 +41,6 @@ class Snapshot:
     chunks: list[Chunk] = field(default_factory=list)
     vector_ids: list[str] = field(default_factory=list)  # Chroma id of each chunk's vector
     bm25: BM25 = field(default_factory=lambda: BM25([]))
-    index_of: dict[str, int] = field(default_factory=dict)  # chunk id -> position
     vector_index: dict[str, int] = field(default_factory=dict)  # vector id -> position
     doc_meta: dict[str, dict[str, Any]] = field(default_factory=dict)
     doc_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
@@ -62,15 +61,19 @@ class LexicalView:
         self.snap = Snapshot()
         self._lock = threading.Lock()
 
-    def snapshot(self) -> Snapshot:
-        self.refresh()
+    def snapshot(self, wait: bool = False) -> Snapshot:
+        """The current snapshot. While another thread rebuilds it (seconds on a large index), the
+        previous one is returned at once unless wait, or unless there is none yet."""
+        self.refresh(wait)
         return self.snap
 
-    def refresh(self) -> None:
+    def refresh(self, wait: bool = False) -> None:
         gen = self.catalog.generation()
         if gen == self.snap.generation:
             return
-        with self._lock:
+        if not self._lock.acquire(blocking=wait or self.snap.generation < 0):
+            return  # another thread is rebuilding: the previous snapshot stays consistent meanwhile
+        try:
             if gen == self.snap.generation:
                 return
             rows = list(self.catalog.visible_chunks())
@@ -83,13 +86,14 @@ class LexicalView:
                 chunks=chunks,
                 vector_ids=vids,
                 bm25=BM25([t for _, t, _ in rows]),
-                index_of={c.chunk_id: i for i, c in enumerate(chunks)},
                 vector_index={v: i for i, v in enumerate(vids)},
                 doc_meta=doc_meta,
                 doc_of=np.array([c.doc_id for c in chunks], dtype=object),
                 text=normalise("\n".join(c.text for c in chunks)),
                 facets=_facets(doc_meta),
             )
+        finally:
+            self._lock.release()
 
     # The current snapshot's parts, for callers that read one of them once.
     @property

@@ -114,9 +114,9 @@ class Retriever:
         """The k best chunks for a query, best first; vectors=False ranks by BM25 alone (the vector
         store is not touched, e.g. while a Chroma server is unreachable)."""
         catalog = self.view.catalog
-        for _ in range(3):
+        for attempt in range(3):
             replaced = catalog.replacements()
-            view = self.view.snapshot()
+            view = self.view.snapshot(wait=attempt > 0)  # a repeated search waits for the new snapshot
             found = self._retrieve(view, query, k, filters, query_vector, vectors)
             # An indexer that replaced a live version meanwhile deletes the old one's vectors right
             # after: a search that overlapped it may have missed some, so it is done again. (Added
