@@ -7,7 +7,6 @@ function of its own (its default one would try to download weights).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,19 +14,12 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from rag.chroma_client import StoreError, make_client, reopen_embedded
 from rag.settings import Settings
 
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-# Seconds to connect to / wait for a Chroma server. chromadb's HttpClient would wait forever
-# (httpx timeout=None), so a hung server would hang every question.
-HTTP_CONNECT_TIMEOUT = 3.0
-HTTP_READ_TIMEOUT = 15.0
-
-
-class StoreError(RuntimeError):
-    """The vector store cannot be used as configured; the message says why and what to do."""
+__all__ = ["ChromaVectorStore", "StoreError", "StoreUnavailable", "VectorHit", "make_vector_store"]
 
 
 class StoreUnavailable(StoreError):
@@ -36,6 +28,13 @@ class StoreUnavailable(StoreError):
     def __init__(self, server: str, reason: str) -> None:
         super().__init__(f"cannot reach the Chroma server at {server} ({reason})")
         self.server = server  # "host:port", for messages to the user
+
+
+def _stale(exc: BaseException) -> bool:
+    """True for chromadb's error on vectors that another process stored after this one opened the folder."""
+    from chromadb.errors import InternalError
+
+    return isinstance(exc, InternalError)
 
 
 def _unreachable(exc: BaseException) -> bool:
@@ -84,19 +83,34 @@ class ChromaVectorStore:
 
     def _call(self, op: Callable[[Any], T]) -> T:
         """Run op on the collection. A lost server connection is retried once on a fresh collection
-        handle; if the server is still unreachable, StoreUnavailable (logged once per outage)."""
+        handle; if the server is still unreachable, StoreUnavailable (logged once per outage). An
+        embedded store that another process has written to is read afresh, and op run again."""
+        col = self._col
         try:
-            result = op(self._col)
+            result = op(col)
         except Exception as exc:
-            if not (self._server and _unreachable(exc)):
+            if self._server and _unreachable(exc):
+                result = self._retry(op, exc)
+            elif not self._server and _stale(exc):
+                result = op(self._fresh(col))
+            else:
                 raise
-            result = self._retry(op, exc)
         if self._down:
             with self._lock:
                 if self._down:
                     self._down = False
                     log.warning("the Chroma server at %s is reachable again", self._server)
         return result
+
+    def _fresh(self, failed: Any) -> Any:
+        """The collection read afresh from disk, once per failed handle (other threads that failed on
+        the same handle meanwhile use the new one)."""
+        with self._lock:
+            if self._col is failed:
+                log.info("the index folder was changed by another process: reading it afresh")
+                self._client = reopen_embedded(self._client)
+                self._col = self._open()
+            return self._col
 
     def _retry(self, op: Callable[[Any], T], exc: Exception) -> T:
         if not self._down:  # e.g. restarted since the last call: a new connection and handle may do
@@ -172,38 +186,6 @@ class ChromaVectorStore:
         """Drop every vector (used by --rebuild, e.g. after changing the embedder)."""
         self._client.delete_collection(self._name)
         self._col = self._open()
-
-
-def _chroma_settings() -> Any:
-    from chromadb.config import Settings as ChromaSettings
-
-    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-
-
-def make_client(settings: Settings) -> Any:
-    """The Chroma client chosen by settings: a server when POLICY_QA_CHROMA_HOST is set, else embedded."""
-    import chromadb
-
-    if settings.chroma_host:
-        try:
-            client = chromadb.HttpClient(
-                host=settings.chroma_host, port=settings.chroma_port, settings=_chroma_settings()
-            )
-            session = getattr(getattr(client, "_server", None), "_session", None)
-            if session is not None:  # chromadb offers no setting for this
-                import httpx
-
-                session.timeout = httpx.Timeout(HTTP_READ_TIMEOUT, connect=HTTP_CONNECT_TIMEOUT)
-            client.heartbeat()
-        except Exception as exc:
-            raise StoreError(
-                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
-                f"({type(exc).__name__}); start it with `chroma run` or unset POLICY_QA_CHROMA_HOST"
-            ) from exc
-        return client
-    path = settings.index_dir / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
 
 
 def make_vector_store(settings: Settings, embedder_id: str, dim: int) -> ChromaVectorStore:

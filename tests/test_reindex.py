@@ -3,14 +3,34 @@ consistent index the whole time, and the index is consistent when it ends."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
 from rag.consistency import problems
 from rag.service import PolicyQA
+from tests.conftest import SHILING
+
+SECOND = "002_3ece8e73cf75ce2e.txt"
+# Run in a fresh process: is the paragraph containing argv[1] its own nearest neighbour in Chroma?
+NEAREST = """
+import json, sys
+from rag.service import PolicyQA
+from rag.settings import Settings
+qa = PolicyQA(Settings.from_env())
+rows = [v for c, _, v in qa.catalog.visible_chunks() if sys.argv[1] in c.text]
+vec = qa.store.vectors(rows)[rows[0]]
+print(json.dumps({"found": rows[0] in [h.chunk_id for h in qa.store.query(vec, 5)]}))
+"""
 
 pytestmark = pytest.mark.slow
 
 QUESTION = "狮岭镇皮具产业有哪些资金扶持？"
+ADDED_PARAGRAPH = "\n\n六、补充说明\n\n对新认定的皮具设计工作室，一次性给予开办补助8万元。\n"
+ADDED_QUESTION = "皮具设计工作室的开办补助是多少？"
 
 
 def test_rebuild_in_the_background_never_interrupts_answers(fresh_settings, e5) -> None:
@@ -51,3 +71,43 @@ def test_a_failing_reindex_reports_and_keeps_the_index(fresh_settings, e5) -> No
     assert "corpus folder not found" in status["error"] and status["report"] is None
     assert "1.8亿元" in qa.ask(QUESTION).text and len(qa.facets()["docs"]) == 5
     qa.close()
+
+
+def test_a_served_index_follows_an_ingest_run_by_another_process(fresh_settings, e5) -> None:
+    """`policy-qa serve` and `policy-qa ingest` in two processes on one embedded index: the serving
+    process answers from what the other one stored after it had opened the index (chromadb's
+    in-process state does not follow another process's writes until it is read afresh)."""
+    corpus = fresh_settings.corpus_dir
+    later = corpus / SECOND
+    later_text = later.read_text(encoding="utf-8")  # added later, by the serving process
+    for p in corpus.glob("*.txt"):
+        if p.name != SHILING:  # one document is enough, and quick to embed
+            p.unlink()
+    qa = PolicyQA(fresh_settings, embedder=e5)
+    qa.ingest()
+    assert "1.8亿元" in qa.ask(QUESTION).text  # the vector store is open and loaded in this process
+    assert "8万元" not in qa.ask(ADDED_QUESTION).text
+
+    doc = corpus / SHILING
+    doc.write_text(doc.read_text(encoding="utf-8") + ADDED_PARAGRAPH, encoding="utf-8")
+    env = {**os.environ, "POLICY_QA_CORPUS": str(corpus), "POLICY_QA_DATA_DIR": str(fresh_settings.data_dir),
+           "POLICY_QA_INDEX_DIR": str(fresh_settings.index_dir)}
+    done = subprocess.run([sys.executable, "-m", "rag.cli", "ingest"], env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+
+    # The serving process writes next (an upload), before it has read anything the other one stored.
+    later.write_text(later_text, encoding="utf-8")
+    assert qa.ingest().added == [SECOND]
+    assert problems(qa.catalog, qa.store) == []
+
+    answer = qa.ask(ADDED_QUESTION)  # its paragraph's vector was stored by the other process
+    assert "8万元" in answer.text and answer.citations[0].doc == SHILING, answer
+    found = [rc for rc in answer.retrieved if "8万元" in rc.chunk.text]
+    assert found and found[0].dense is not None  # ranked by both sides, not by keywords alone
+    assert "1.8亿元" in qa.ask(QUESTION).text
+    qa.close()
+    probe = subprocess.run([sys.executable, "-c", NEAREST, ADDED_PARAGRAPH.strip().splitlines()[-1]], env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert probe.returncode == 0, probe.stderr
+    assert json.loads(probe.stdout)["found"], probe.stdout  # a fresh process finds it by vector search
