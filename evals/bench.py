@@ -137,7 +137,7 @@ def serving_rss(index_dir: Path, corpus: Path, questions: list[dict[str, Any]],
             body = json.dumps({"question": q["question"], "history": q.get("history") or []}).encode()
             req = urllib.request.Request(f"http://127.0.0.1:{port}/api/ask", data=body,
                                          headers={"Content-Type": "application/json"})
-            urllib.request.urlopen(req, timeout=max(60.0, start_timeout)).read()  # the first may build the view
+            urllib.request.urlopen(req, timeout=60).read()
         status = Path(f"/proc/{proc.pid}/status").read_text()
         peak_kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")))
         return {"peak_rss_mb": round(peak_kb / 1024, 1), "questions_served": len(questions),

@@ -4,7 +4,6 @@ embedded client for a process whose view of the index another process has change
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from rag.settings import Settings
@@ -58,8 +57,10 @@ def reopen_embedded(client: Any) -> Any:
     chromadb keeps one in-memory state per folder and process, made when the folder is first
     opened; it does not follow what another process (e.g. `policy-qa ingest` beside a running
     `policy-qa serve`) writes later, and fails with "Error finding id" on those vectors. The cached
-    state is dropped so the next client loads the current one; handles still held on the old state
-    keep working until they are released.
+    state is dropped so the next client loads the current one. Handles still held on the old state
+    keep working until they are released, and the garbage collector frees it then. The old client
+    must never be closed: it shares its folder's name in chromadb's registry with the new one, and
+    closing it would stop the new state.
     """
     import chromadb
     from chromadb.api.shared_system_client import SharedSystemClient
@@ -71,4 +72,4 @@ def reopen_embedded(client: Any) -> Any:
         SharedSystemClient._identifier_to_refcount.pop(ident, None)
     except AttributeError:  # another chromadb layout: the cached state stays (no worse than before)
         pass
-    return chromadb.PersistentClient(path=str(Path(settings.persist_directory)), settings=_chroma_settings())
+    return chromadb.PersistentClient(path=settings.persist_directory, settings=_chroma_settings())

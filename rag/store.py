@@ -31,10 +31,11 @@ class StoreUnavailable(StoreError):
 
 
 def _stale(exc: BaseException) -> bool:
-    """True for chromadb's error on vectors that another process stored after this one opened the folder."""
+    """True for chromadb's error on vectors that another process stored after this one opened the
+    folder (other internal errors, e.g. of SQLite, are not cured by reading it again)."""
     from chromadb.errors import InternalError
 
-    return isinstance(exc, InternalError)
+    return isinstance(exc, InternalError) and "Error finding id" in str(exc)
 
 
 def _unreachable(exc: BaseException) -> bool:
@@ -184,8 +185,9 @@ class ChromaVectorStore:
 
     def reset(self) -> None:
         """Drop every vector (used by --rebuild, e.g. after changing the embedder)."""
-        self._client.delete_collection(self._name)
-        self._col = self._open()
+        with self._lock:  # not while another thread reads the folder afresh
+            self._client.delete_collection(self._name)
+            self._col = self._open()
 
 
 def make_vector_store(settings: Settings, embedder_id: str, dim: int) -> ChromaVectorStore:

@@ -4,6 +4,7 @@ consistent index the whole time, and the index is consistent when it ends."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -73,13 +74,15 @@ def test_a_failing_reindex_reports_and_keeps_the_index(fresh_settings, e5) -> No
     qa.close()
 
 
-def test_a_served_index_follows_an_ingest_run_by_another_process(fresh_settings, e5) -> None:
+def test_a_served_index_follows_an_ingest_run_by_another_process(fresh_settings, e5, caplog) -> None:
     """`policy-qa serve` and `policy-qa ingest` in two processes on one embedded index: the serving
     process answers from what the other one stored after it had opened the index (chromadb's
-    in-process state does not follow another process's writes until it is read afresh)."""
+    in-process state does not follow another process's writes until it is read afresh), and when it
+    writes itself, what the other one stored stays searchable."""
+    caplog.set_level(logging.INFO, logger="rag.store")
     corpus = fresh_settings.corpus_dir
     later = corpus / SECOND
-    later_text = later.read_text(encoding="utf-8")  # added later, by the serving process
+    later_text = later.read_text(encoding="utf-8")  # added later, by the other process
     for p in corpus.glob("*.txt"):
         if p.name != SHILING:  # one document is enough, and quick to embed
             p.unlink()
@@ -87,27 +90,35 @@ def test_a_served_index_follows_an_ingest_run_by_another_process(fresh_settings,
     qa.ingest()
     assert "1.8亿元" in qa.ask(QUESTION).text  # the vector store is open and loaded in this process
     assert "8万元" not in qa.ask(ADDED_QUESTION).text
-
-    doc = corpus / SHILING
-    doc.write_text(doc.read_text(encoding="utf-8") + ADDED_PARAGRAPH, encoding="utf-8")
     env = {**os.environ, "POLICY_QA_CORPUS": str(corpus), "POLICY_QA_DATA_DIR": str(fresh_settings.data_dir),
            "POLICY_QA_INDEX_DIR": str(fresh_settings.index_dir)}
-    done = subprocess.run([sys.executable, "-m", "rag.cli", "ingest"], env=env, capture_output=True, text=True,
-                          timeout=600)
-    assert done.returncode == 0, done.stderr
 
-    # The serving process writes next (an upload), before it has read anything the other one stored.
-    later.write_text(later_text, encoding="utf-8")
-    assert qa.ingest().added == [SECOND]
-    assert problems(qa.catalog, qa.store) == []
-
-    answer = qa.ask(ADDED_QUESTION)  # its paragraph's vector was stored by the other process
+    # 1. The other process changes a document; this one only reads.
+    doc = corpus / SHILING
+    doc.write_text(doc.read_text(encoding="utf-8") + ADDED_PARAGRAPH, encoding="utf-8")
+    other_ingest(env)
+    answer = qa.ask(ADDED_QUESTION)
     assert "8万元" in answer.text and answer.citations[0].doc == SHILING, answer
     found = [rc for rc in answer.retrieved if "8万元" in rc.chunk.text]
     assert found and found[0].dense is not None  # ranked by both sides, not by keywords alone
     assert "1.8亿元" in qa.ask(QUESTION).text
+    assert any("reading it afresh" in r.getMessage() for r in caplog.records)
+
+    # 2. The other process adds a document; this one writes next (an upload), before reading it.
+    later.write_text(later_text, encoding="utf-8")
+    other_ingest(env)
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n\n七、附则\n\n本措施自发布之日起施行。\n", encoding="utf-8")
+    assert qa.ingest().updated == [SHILING]
+    assert problems(qa.catalog, qa.store) == []
+    assert "8万元" in qa.ask(ADDED_QUESTION).text
     qa.close()
-    probe = subprocess.run([sys.executable, "-c", NEAREST, ADDED_PARAGRAPH.strip().splitlines()[-1]], env=env,
+    probe = subprocess.run([sys.executable, "-c", NEAREST, later_text.strip()[-20:]], env=env,
                            capture_output=True, text=True, timeout=300)
     assert probe.returncode == 0, probe.stderr
     assert json.loads(probe.stdout)["found"], probe.stdout  # a fresh process finds it by vector search
+
+
+def other_ingest(env: dict[str, str]) -> None:
+    done = subprocess.run([sys.executable, "-m", "rag.cli", "ingest"], env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
