@@ -24,6 +24,14 @@ class ChunkReads:
     def document(self, doc_id: str, version: str | None = None) -> Document | None:
         raise NotImplementedError
 
+    def unfinished_vectors(self) -> int:
+        """How many vectors the store holds for versions still being indexed (not visible to queries).
+        Indexed lookups from the few unfinished versions: no scan of the paragraphs."""
+        with self._lock:
+            return int(self._db.execute(
+                "SELECT COUNT(*) FROM documents d CROSS JOIN chunks c ON c.doc_id = d.doc_id "
+                "AND c.version = d.version WHERE d.complete=0 AND c.embedded=1").fetchone()[0])
+
     def live_spans(self, doc_id: str) -> list[tuple[int, int, tuple[str, ...]]]:
         with self._lock:
             rows = self._db.execute(

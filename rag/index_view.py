@@ -4,6 +4,7 @@ metadata and filter facets. Rebuilt from the catalog whenever its generation cha
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,16 +77,23 @@ class LexicalView:
         try:
             if gen == self.snap.generation:
                 return
-            rows = list(self.catalog.visible_chunks())
-            chunks = [c for c, _, _ in rows]
-            vids = [v for _, _, v in rows]
+            chunks: list[Chunk] = []
+            vids: list[str] = []
+
+            def tokens() -> Iterator[list[str]]:  # streamed: never every paragraph's tokens at once
+                for chunk, toks, vid in self.catalog.visible_chunks():
+                    chunks.append(chunk)
+                    vids.append(vid)
+                    yield toks
+
+            bm25 = BM25(tokens())
             doc_meta = {r.doc_id: r.meta for r in self.catalog.documents() if r.complete}
             add_words(manifest_words(doc_meta))  # the same words the indexer taught jieba
             self.snap = Snapshot(
                 generation=gen,
                 chunks=chunks,
                 vector_ids=vids,
-                bm25=BM25([t for _, t, _ in rows]),
+                bm25=bm25,
                 vector_index={v: i for i, v in enumerate(vids)},
                 doc_meta=doc_meta,
                 doc_of=np.array([c.doc_id for c in chunks], dtype=object),

@@ -7,7 +7,7 @@ import math
 import re
 import threading
 import unicodedata
-from collections import defaultdict
+from array import array
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -68,26 +68,48 @@ def tokenize(text: str) -> list[str]:
 
 
 class BM25:
-    """Okapi BM25 over pre-tokenised documents, with postings as numpy arrays."""
+    """Okapi BM25 over pre-tokenised documents.
 
-    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
-        self.n = len(docs)
-        lengths = np.array([len(d) for d in docs], dtype=np.float32)
-        avg = float(lengths.mean()) if self.n else 1.0
-        self._norm = k1 * (1 - b + b * lengths / max(avg, 1e-9))
-        self._k1 = k1
-        postings: dict[str, dict[int, int]] = defaultdict(dict)
+    Postings are three flat arrays (term offsets, document numbers, term frequencies) and terms
+    are numbered once: on the laws corpus (250,000 paragraphs, ~10 million tokens) this holds a
+    few bytes per token, where a dictionary per term held hundreds. Documents may be any iterable,
+    consumed once, so a caller can stream them instead of holding every token list at once.
+    """
+
+    def __init__(self, docs: Iterable[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        vocab: dict[str, int] = {}
+        terms, owners, counts, lengths = array("i"), array("i"), array("f"), array("f")
         for i, doc in enumerate(docs):
+            tf: dict[int, int] = {}
             for tok in doc:
-                postings[tok][i] = postings[tok].get(i, 0) + 1
-        self._post: dict[str, tuple[np.ndarray, np.ndarray]] = {
-            t: (np.fromiter(p.keys(), dtype=np.int32), np.fromiter(p.values(), dtype=np.float32))
-            for t, p in postings.items()
-        }
+                t = vocab.setdefault(tok, len(vocab))
+                tf[t] = tf.get(t, 0) + 1
+            terms.extend(tf.keys())
+            owners.extend([i] * len(tf))
+            counts.extend(tf.values())
+            lengths.append(len(doc))
+        self.n = len(lengths)
+        length = np.frombuffer(lengths, dtype=np.float32)
+        avg = float(length.mean()) if self.n else 1.0
+        self._norm = k1 * (1 - b + b * length / max(avg, 1e-9))
+        self._k1 = k1
+        self._vocab = vocab
+        term_of = np.frombuffer(terms, dtype=np.int32)
+        order = np.argsort(term_of, kind="stable")  # by term, and by document within a term
+        self._docs = np.frombuffer(owners, dtype=np.int32)[order]
+        self._tf = np.frombuffer(counts, dtype=np.float32)[order]
+        self._start = np.concatenate(([0], np.cumsum(np.bincount(term_of, minlength=len(vocab))))).astype(np.int64)
+
+    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        t = self._vocab.get(term)
+        if t is None:
+            return None
+        a, b = self._start[t], self._start[t + 1]
+        return self._docs[a:b], self._tf[a:b]
 
     def df(self, term: str) -> int:
-        p = self._post.get(term)
-        return 0 if p is None else len(p[0])
+        t = self._vocab.get(term)
+        return 0 if t is None else int(self._start[t + 1] - self._start[t])
 
     def idf(self, term: str) -> float:
         df = self.df(term)
@@ -96,7 +118,7 @@ class BM25:
     def scores(self, query: Sequence[str]) -> np.ndarray:
         out = np.zeros(self.n, dtype=np.float32)
         for term in set(query):
-            p = self._post.get(term)
+            p = self._postings(term)
             if p is None:
                 continue
             idx, tf = p

@@ -158,8 +158,9 @@ class Retriever:
         if qvec is None:
             qvec = self.embedder.embed_queries([query])[0]
         # While documents are re-indexed the store also holds their next versions' vectors, which
-        # queries must not see yet: ask for that many more so the visible ones still fill n.
-        hidden = max(0, self.store.count() - len(view.chunks))
+        # queries must not see yet: ask for that many more so the visible ones still fill n. (The
+        # catalog counts them in microseconds; the store's count takes ~10 ms per 100,000 vectors.)
+        hidden = self.view.catalog.unfinished_vectors()
         hits = [(view.vector_index.get(h.chunk_id), h.similarity)
                 for h in self.store.query(qvec, min(n + hidden, 4 * n), allowed)]
         visible = sorted(((i, sim) for i, sim in hits if i is not None), key=lambda x: -x[1])

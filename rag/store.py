@@ -147,8 +147,7 @@ class ChromaVectorStore:
             self._call(lambda col: col.delete(ids=list(ids)))
 
     def query(self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None) -> list[VectorHit]:
-        n = self.count()
-        if n == 0 or k <= 0:
+        if k <= 0:
             return []
         where = None
         if doc_ids is not None:
@@ -157,7 +156,7 @@ class ChromaVectorStore:
             where = {"doc": {"$in": list(doc_ids)}} if len(doc_ids) > 1 else {"doc": doc_ids[0]}
         res = self._call(lambda col: col.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=min(k, n),
+            n_results=k,  # chromadb returns what there is when it holds fewer (and [] when empty)
             where=where,
             include=["distances", "metadatas"],
         ))
