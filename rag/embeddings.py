@@ -134,12 +134,14 @@ class SentenceTransformerEmbeddings(PolicyEmbeddings):
 
     def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
         prefix = self._query_prefix if is_query else self._passage_prefix
-        with self._lock:
-            out = self._model.encode(
-                [prefix + t for t in texts], batch_size=self._batch_size, normalize_embeddings=True,
-                show_progress_bar=False, convert_to_numpy=True,
-            )
-        return np.asarray(out, dtype=np.float32)
+        parts = []
+        for i in range(0, len(texts), self._batch_size):  # one model batch per hold of the lock, so a
+            part = [prefix + t for t in texts[i : i + self._batch_size]]  # question asked during a
+            with self._lock:  # re-index waits for one batch, not for a whole call
+                out = self._model.encode(part, batch_size=self._batch_size, normalize_embeddings=True,
+                                         show_progress_bar=False, convert_to_numpy=True)
+            parts.append(np.asarray(out, dtype=np.float32).reshape(len(part), -1))
+        return np.vstack(parts) if parts else np.zeros((0, self.dim), dtype=np.float32)
 
 
 def make_embedder(settings: Settings) -> PolicyEmbeddings:

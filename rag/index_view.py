@@ -80,7 +80,7 @@ class LexicalView:
             chunks: list[Chunk] = []
             vids: list[str] = []
 
-            def tokens() -> Iterator[list[str]]:  # streamed: never every paragraph's tokens at once
+            def tokens() -> Iterator[list[str]]:  # streamed: one paragraph's token list at a time
                 for chunk, toks, vid in self.catalog.visible_chunks():
                     chunks.append(chunk)
                     vids.append(vid)

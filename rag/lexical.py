@@ -71,14 +71,15 @@ class BM25:
     """Okapi BM25 over pre-tokenised documents.
 
     Postings are three flat arrays (term offsets, document numbers, term frequencies) and terms
-    are numbered once: on the laws corpus (250,000 paragraphs, ~10 million tokens) this holds a
-    few bytes per token, where a dictionary per term held hundreds. Documents may be any iterable,
+    are numbered once: a few bytes per token, where a dictionary per term held hundreds (the query
+    view of 140k law paragraphs went from 1,260 MB to 483 MB). Documents may be any iterable,
     consumed once, so a caller can stream them instead of holding every token list at once.
     """
 
     def __init__(self, docs: Iterable[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
         vocab: dict[str, int] = {}
         terms, owners, counts, lengths = array("i"), array("i"), array("f"), array("f")
+        assert terms.itemsize == 4  # read back as int32
         for i, doc in enumerate(docs):
             tf: dict[int, int] = {}
             for tok in doc:

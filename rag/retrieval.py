@@ -160,7 +160,10 @@ class Retriever:
         # While documents are re-indexed the store also holds their next versions' vectors, which
         # queries must not see yet: ask for that many more so the visible ones still fill n. (The
         # catalog counts them in microseconds; the store's count takes ~10 ms per 100,000 vectors.)
-        hidden = self.view.catalog.unfinished_vectors()
+        catalog = self.view.catalog
+        hidden = catalog.unfinished_vectors()
+        if catalog.generation() != view.generation:  # documents completed since this snapshot: not in it
+            hidden += 3 * n
         hits = [(view.vector_index.get(h.chunk_id), h.similarity)
                 for h in self.store.query(qvec, min(n + hidden, 4 * n), allowed)]
         visible = sorted(((i, sim) for i, sim in hits if i is not None), key=lambda x: -x[1])
