@@ -33,8 +33,8 @@ def test_add_query_delete(settings: Settings) -> None:
               ["a.txt", "a.txt", "b.txt"], ["甲", "乙", "丙"])
     assert store.count() == 3
     hits = store.query(_unit([[1, 0.1, 0]])[0], 2)
-    assert hits[0].chunk_id == "a.txt#0-5" and hits[0].doc_id == "a.txt" and hits[0].similarity > 0.9
-    assert [h.doc_id for h in store.query(_unit([[1, 0, 0]])[0], 3, ["b.txt"])] == ["b.txt"]
+    assert hits[0].chunk_id == "a.txt#0-5" and hits[0].similarity > 0.9
+    assert [h.chunk_id for h in store.query(_unit([[1, 0, 0]])[0], 3, ["b.txt"])] == ["b.txt#0-4"]
     assert store.query(_unit([[1, 0, 0]])[0], 3, []) == []
     vec = store.vectors(["b.txt#0-4", "missing"])
     assert list(vec) == ["b.txt#0-4"] and np.allclose(vec["b.txt#0-4"], [0, 0, 1])
