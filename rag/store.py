@@ -157,8 +157,8 @@ class ChromaVectorStore:
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=k,  # chromadb returns what there is when it holds fewer (and [] when empty)
             where=where,
-            # Distances only: metadata rows are read from chroma.sqlite3, ~30 ms of random disk reads
-            # per question on a 258k-vector index whose pages have left the cache.
+            # Distances only: metadata rows are read from chroma.sqlite3, whose pages are rarely cached
+            # on a 258k-vector index (40 neighbours: 5-26 ms median, up to 155 ms, against 2 ms).
             include=["distances"],
         ))
         ids = res["ids"][0]
