@@ -142,5 +142,6 @@ def _ingest_lines(r: dict[str, Any]) -> list[str]:
                      f"of the paragraphs{estimate}.")
     return lines
 
+
 if __name__ == "__main__":
     sys.exit(main())
