@@ -11,7 +11,7 @@ export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-test browser run ingest test lint eval eval-llm-stub bench bench-laws clean loadtest
+.PHONY: install install-test browser run ingest test lint eval eval-llm-stub bench bench-laws clean loadtest train-answerer
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,8 +73,23 @@ bench: install
 bench-laws: install
 	$(BIN)/python -m evals.bench_laws --shared $(SHARED)
 
+# Quality on the tuning and the test split (evals/splits/) of the dev and the ncp questions, each with
+# its must-refuse negatives (the question asked without its gold document); the test split decides.
+# Writes evals/results/{dev,ncp}-{tuning,test}.json and the summary evals/results/quality.md.
+NCP := $(SHARED)/bench/ncp
 eval: install
-	$(BIN)/policy-qa eval --questions $(SHARED)/evals/dev.jsonl --out evals/results/dev-extractive.json
+	for split in tuning test; do \
+	  $(BIN)/policy-qa eval --mode extractive --questions $(SHARED)/evals/dev.jsonl --split $$split --negatives \
+	    --out evals/results/dev-$$split.json || exit 1; \
+	  $(BIN)/policy-qa eval --mode extractive --questions $(NCP)/questions.jsonl --corpus $(NCP)/corpus \
+	    --split $$split --negatives --out evals/results/ncp-$$split.json || exit 1; \
+	done
+	$(BIN)/python -m evals.quality --results evals/results
+
+# The answer model (rag/models/answerer.json + answerer.md) from the tuning split only.
+train-answerer: install
+	$(BIN)/pip install -q scikit-learn
+	$(BIN)/python -m evals.train_answerer --shared $(SHARED)
 
 # 20 users asking over HTTP for 60 s, then again while a rebuild re-indexes in the background, against a
 # server on a temporary copy of corpus/ (loopback only; data/ untouched); ~3-5 minutes on 2 cores.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.metrics import Span, aggregate, by_type, locate, score_question
+from rag.retrieval import Filters
 from rag.service import PolicyQA
 
 
@@ -42,16 +44,37 @@ def gold_spans(qa: PolicyQA, q: dict[str, Any]) -> tuple[list[Span], list[str]]:
     return spans, problems
 
 
+def negatives_of(qa: PolicyQA, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Must-refuse questions made from answerable ones (as the RGB benchmark does): the question is
+    asked with its gold document(s) taken out of the search, so the documents left do not answer it.
+    A question whose evidence also stands verbatim in another document is left out (that document
+    still answers it)."""
+    texts = {d["doc"]: (qa.document(d["doc"]).text if qa.document(d["doc"]) else "") for d in qa.documents()}
+    out = []
+    for q in questions:
+        gold = q.get("gold") or []
+        if not q.get("answerable", True) or not gold:
+            continue
+        docs = tuple(dict.fromkeys(g["doc"] for g in gold))
+        evidence = [re.sub(r"\s+", "", g["evidence"]) for g in gold]
+        if any(e and e in re.sub(r"\s+", "", text) for doc, text in texts.items() if doc not in docs for e in evidence):
+            continue
+        out.append({**q, "id": q["id"] + "#without-gold", "type": "negative", "answerable": False,
+                    "exclude": docs, "key_facts": []})
+    return out
+
+
 def run_eval(qa: PolicyQA, questions: list[dict[str, Any]], k: int = 10,
              progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     items = []
     for n, q in enumerate(questions, 1):
         history = q.get("history") or []
         spans, problems = gold_spans(qa, q)
+        filters = Filters(exclude=tuple(q["exclude"])) if q.get("exclude") else None
         t0 = time.perf_counter()
-        answer = qa.ask(q["question"], history=history)
+        answer = qa.ask(q["question"], history=history, filters=filters)
         latency = (time.perf_counter() - t0) * 1000
-        retrieved = qa.answerer.search(q["question"], history, k=k).retrieved
+        retrieved = qa.answerer.search(q["question"], history, filters=filters, k=k).retrieved
         ans = answer.to_json()
         answerable = bool(q.get("answerable", True))
         item = {
@@ -69,7 +92,11 @@ def run_eval(qa: PolicyQA, questions: list[dict[str, Any]], k: int = 10,
         items.append(item)
         if progress:
             progress(n, len(questions))
-    report = aggregate(items)
+    report = aggregate([i for i in items if i["type"] != "negative"])
+    negatives = [i for i in items if i["type"] == "negative"]
+    if negatives:
+        report["negatives"] = {"n": len(negatives),
+                               "refusal_accuracy": aggregate(negatives)["answer"]["refusal_accuracy"]}
     report.update({
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "mode": "llm" if qa.settings.llm_enabled else "extractive",
@@ -108,8 +135,11 @@ def headline(report: dict[str, Any]) -> str:
     llm = (f"  llm answers={v.get('answers_by_llm')} fallbacks={v.get('fallbacks_to_extractive')} "
            f"markers_removed={v.get('markers_removed')} sentences_dropped={v.get('sentences_dropped')}"
            if report.get("mode") == "llm" else "")
+    neg = report.get("negatives")
+    llm += f"  negatives n={neg['n']} refusal={f(neg['refusal_accuracy'])}" if neg else ""
     return (
-        f"[{report.get('mode')}] n={report['n']}  recall@1={f(r['recall@1'])} recall@5={f(r['recall@5'])} "
+        f"[{report.get('mode')}{'/' + report['split'] if report.get('split') else ''}] n={report['n']} "
+        f"  recall@1={f(r['recall@1'])} recall@5={f(r['recall@5'])} "
         f"recall@10={f(r['recall@10'])} "
         f"mrr={f(r['mrr'])}  key_fact_recall={f(a['key_fact_recall'])} citation_precision={f(a['citation_precision'])} "
         f"refusal_accuracy={f(a['refusal_accuracy'])} false_refusal_rate={f(a['false_refusal_rate'])}  "

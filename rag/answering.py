@@ -12,11 +12,13 @@ from dataclasses import dataclass, replace
 from itertools import zip_longest
 from typing import Any, Protocol
 
-from rag.assessment import Evidence, citation, quoted_first, rank_sentences, refusal, rerank
+from rag.about import about_document
+from rag.answer_model import AnswerModel, default_model
+from rag.assessment import Evidence, citation, quoted_first, rank_sentences, refusal, rerank, signals
 from rag.colloquial import formal_terms
 from rag.english import gloss
 from rag.evidence import QueryTerms, expected_kind, is_chinese, query_terms
-from rag.followup import condense, places_in
+from rag.followup import condense, is_followup, places_in
 from rag.retrieval import Filters, Retriever
 from rag.store import StoreUnavailable
 from rag.types import Answer, RetrievedChunk
@@ -60,10 +62,13 @@ class Found:
 
 class Answerer:
 
-    def __init__(self, retriever: Retriever, generator: Generator, top_k: int = 8) -> None:
+    def __init__(self, retriever: Retriever, generator: Generator, top_k: int = 8,
+                 model: AnswerModel | None | bool = True) -> None:
         self.retriever = retriever
         self.generator = generator
         self.top_k = top_k
+        # True: the shipped answer model (rag/models/answerer.json); False/None: the hand-set rules.
+        self.model: AnswerModel | None = default_model() if model is True else (model or None)
 
     def answer(self, question: str, history: Sequence[dict[str, Any]] | None = None,
                filters: Filters | None = None) -> Answer:
@@ -75,9 +80,11 @@ class Answerer:
         rewrite = getattr(generator, "rewrite", None)
         # One LLM time budget per question, spent only while waiting for the LLM.
         deadline = generator.deadline() if hasattr(generator, "deadline") else None
-        if rewrite is not None and (history or not is_chinese(q)):
+        # Earlier turns matter only to a question that cannot stand alone ("那平湖呢？").
+        elliptical = bool(history) and is_followup(q, self.retriever.facets()["places"])
+        if rewrite is not None and (elliptical or not is_chinese(q)):
             try:
-                rewritten = rewrite(q, history or [], deadline)
+                rewritten = rewrite(q, list(history or []) if elliptical else [], deadline)
             except RuntimeError as err:  # the LLM is down: answer offline for this question
                 generator = getattr(generator, "fallback", generator)
                 notice = " ".join(x for x in (notice, f"{err}，以下为离线摘录答案。") if x)
@@ -86,6 +93,9 @@ class Answerer:
         except StoreUnavailable as err:  # the Chroma server is down: keyword search still works
             evidence = self.assess(q, history, filters, query=rewritten, dense=False)
             notice = " ".join(x for x in (notice, KEYWORD_ONLY.format(server=err.server)) if x)
+        about = about_document(q, evidence, self.retriever, generator.mode)
+        if about is not None:
+            return replace(about, notice=" ".join(x for x in (notice, about.notice) if x))
         if evidence.refused:
             related = tuple(citation(i + 1, rc) for i, rc in enumerate(evidence.retrieved[:3]))
             text = REFUSAL + ("以下是最接近的相关段落，供参考。" if related else "")
@@ -106,14 +116,15 @@ class Answerer:
         k = k or self.top_k
         facets = self.retriever.facets()
         query = query or condense(question, history, facets["industries"], facets["places"])
+        exclude = filters.exclude if filters is not None else ()
         if not filters and query != question:
             # A follow-up that names a place ("那平湖呢？") is about that place's documents.
             places = tuple(places_in(question, facets["places"]))
-            docs = self.retriever.docs_about(places) if places else []
-            filters = Filters(docs=tuple(docs)) if docs else filters
+            docs = [d for d in (self.retriever.docs_about(places) if places else []) if d not in exclude]
+            filters = Filters(docs=tuple(docs), exclude=exclude) if docs else filters
         view = self.retriever.view
         terms = query_terms(query, view.bm25.idf, view.bm25.df)
-        named = tuple(self.retriever.docs_named(question)) if not filters else ()
+        named = tuple((d, a) for d, a in self.retriever.docs_named(question) if d not in exclude) if not filters else ()
         targets = tuple(dict.fromkeys(doc for doc, _ in named))
         if len(targets) >= 2:
             # "A和B分别…": search each named document for what is asked (without the names), then
@@ -122,7 +133,8 @@ class Answerer:
             for _, alias in named:
                 content = content.replace(alias, " ")
             content = content if content.strip() else query
-            per_doc = [quoted_first(self.retriever.retrieve(content, k=k, filters=Filters(docs=(d,)), vectors=dense),
+            per_doc = [quoted_first(self.retriever.retrieve(content, k=k, filters=Filters(docs=(d,)),
+                                                            vectors=dense),
                                     question) for d in targets]
             merged = [rc for rank in zip_longest(*per_doc) for rc in rank if rc is not None]
             return Found(query, tuple(merged[:k]), targets, named, terms)
@@ -154,6 +166,10 @@ class Answerer:
         names = [str(view.doc_meta.get(d, {}).get("title", "")) for d, _ in found.named]
         names += [a for _, a in found.named]
         ranking_terms = terms.without(names) if names else terms
-        sentences = rank_sentences(query, retrieved, ranking_terms, kind, chinese, self.retriever.embedder)
-        reason = refusal(asked, query, retrieved, terms, sentences, kind, chinese, view)
-        return Evidence(question, query, retrieved, tuple(sentences), kind, bool(reason), reason, targets)
+        sentences = rank_sentences(query, retrieved, ranking_terms, kind, chinese, self.retriever.embedder,
+                                   question=asked, model=self.model, idf=view.bm25.idf)
+        sig = signals(asked, retrieved, terms, sentences, kind, chinese, view)
+        reason, p = refusal(asked, query, retrieved, terms, sentences, kind, chinese, view, self.model, sig)
+        named = tuple(dict.fromkeys(d for d, _ in found.named))
+        return Evidence(question, query, retrieved, tuple(sentences), kind, bool(reason), reason, targets,
+                        named, p, sig)

@@ -3,13 +3,17 @@ answer at all. Shared by both answer modes, so the LLM is never asked where extr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
+from rag.answer_features import is_fragment, question_vector, sentence_vector
+from rag.answer_model import AnswerModel
 from rag.chunking import heading_level, sentence_spans
 from rag.embeddings import PolicyEmbeddings
+from rag.english import places_named
 from rag.evidence import (
     QueryTerms,
     focus_terms,
@@ -24,6 +28,7 @@ from rag.evidence import (
 )
 from rag.index_view import LexicalView
 from rag.injection import speaks_to_the_bot
+from rag.numbers import values
 from rag.types import Citation, RetrievedChunk
 
 # Thresholds set on the dev set as a whole (never per question); see README "Quality".
@@ -44,6 +49,7 @@ class Sentence:
     score: float
     coverage: float
     states_kind: bool
+    features: tuple[float, ...] = ()  # rag.answer_features.SENTENCE_FEATURES
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,9 @@ class Evidence:
     refused: bool
     reason: str
     targets: tuple[str, ...] = ()  # documents a comparison question names, in order of mention
+    named: tuple[str, ...] = ()  # documents the question names
+    answerability: float | None = None  # the answer model's P(the documents answer), when it decided
+    signals: dict[str, Any] = field(default_factory=dict)  # what the answerability decision looked at
 
 
 def citation(n: int, rc: RetrievedChunk) -> Citation:
@@ -97,63 +106,120 @@ def rerank(retrieved: Sequence[RetrievedChunk], terms: QueryTerms, weight: float
 
 
 def rank_sentences(query: str, retrieved: Sequence[RetrievedChunk], terms: QueryTerms,
-                   kind: str | None, chinese: bool, embedder: PolicyEmbeddings) -> list[Sentence]:
-    """Candidate answer sentences of the top paragraphs, best first."""
+                   kind: str | None, chinese: bool, embedder: PolicyEmbeddings, question: str = "",
+                   model: AnswerModel | None = None, idf: Callable[[str], float] | None = None) -> list[Sentence]:
+    """Candidate answer sentences of the top paragraphs, best first, each with its features and
+    its score: the answer model's probability that it answers (or the hand-set mix without one)."""
+    question = question or query
     top = retrieved[0].score or 1.0
-    cands: list[tuple[int, int, int, str]] = []
+    cands: list[tuple[int, int, int, str, float, bool]] = []
     for rank, rc in enumerate(retrieved[: SENTENCE_CHUNKS]):
         text = rc.chunk.text
-        for s, e in sentence_spans(text):
-            # headings, dates and signatures name a topic but answer nothing; text addressed to a
-            # chatbot is not policy (see rag.injection)
-            if e - s >= 6 and heading_level(text[s:e]) is None and not speaks_to_the_bot(text[s:e]) and (
-                kind == "phone" or not is_contact_line(text[s:e])
-            ) and not is_sign_off(text[s:e]):
-                cands.append((rank, rc.chunk.start + s, rc.chunk.start + e, text[s:e]))
+        spans = sentence_spans(text)
+        for j, (s, e) in enumerate(spans):
+            # headings, dates, signatures and lead-unit lines name a topic but answer nothing; text
+            # addressed to a chatbot is not policy (see rag.injection)
+            t = text[s:e]
+            if e - s >= 6 and heading_level(t) is None and not speaks_to_the_bot(t) and (
+                kind == "phone" or not is_contact_line(t)
+            ) and not is_sign_off(t) and (kind == "org" or not is_fragment(t)):
+                cands.append((rank, rc.chunk.start + s, rc.chunk.start + e, t, j / max(len(spans), 1), j == 0))
+    heading_cov = [terms.coverage(rc.chunk.heading_path) for rc in retrieved]
     if chinese and terms.terms:
         # A sentence under a matching heading inherits part of the heading's match.
-        heading_cov = [terms.coverage(rc.chunk.heading_path) for rc in retrieved]
-        match = [0.65 * terms.coverage(t) + 0.35 * heading_cov[r] for r, *_, t in cands]
+        match = [0.65 * terms.coverage(c[3]) + 0.35 * heading_cov[c[0]] for c in cands]
     else:  # no shared words to count (e.g. an English question): compare meanings instead
         # Embedding sentences costs ~20 ms each on 2 cores: only those of the best paragraphs.
         cands = [c for c in cands if c[0] < MEANING_CHUNKS][:MEANING_SENTENCES]
         qv = embedder.embed_queries([query])[0]
-        sims = embedder.embed_passages([t for *_, t in cands]) @ qv if cands else np.zeros(0)
+        sims = embedder.embed_passages([c[3] for c in cands]) @ qv if cands else np.zeros(0)
         lo, hi = (float(sims.min()), float(sims.max())) if len(sims) else (0.0, 1.0)
         match = [(float(x) - lo) / (hi - lo) if hi > lo else 1.0 for x in sims]
     quoted = quoted_terms(query)
+    focus = focus_terms(question, kind, idf)
+    lex_top = max((rc.lexical or 0.0 for rc in retrieved), default=0.0) or 1.0
     out = []
-    for (rank, s, e, text), m in zip(cands, match, strict=True):
+    for (rank, s, e, text, position, first), m in zip(cands, match, strict=True):
         rc = retrieved[rank]
         has_kind = states_kind(text, kind)
+        features = sentence_vector(
+            match=m, term_cov=terms.coverage(text), heading_cov=heading_cov[rank], chunk_score=rc.score / top,
+            rank=rank, dense=rc.dense or 0.0, lexical=(rc.lexical or 0.0) / lex_top, kind_asked=kind is not None,
+            states_kind=has_kind, focus=mentions_focus(text, focus), per_unit=per_unit_ok(question, text),
+            quoted=bool(quoted) and has_quoted(text, quoted), position=position, first=first, text=text,
+            has_figure=bool(values(text)), english=not chinese)
         score = 0.55 * m + 0.45 * (rc.score / top) + (0.15 if kind and has_kind else 0.0)
         # (not for a figure: a sentence naming the quoted term need not state the figure asked for)
         score += QUOTE_BONUS if quoted and not kind and has_quoted(text, quoted) else 0.0
-        out.append(Sentence(rank, s, e, text, score, m, has_kind))
+        out.append(Sentence(rank, s, e, text, score, m, has_kind, tuple(features)))
+    if model is not None and out:
+        probs = model.sentence.prob([x.features for x in out])
+        # A quoted term (“1+N”) is what is asked about: among sentences, those naming it come first.
+        out = [replace(x, score=float(p) + (QUOTE_BONUS if quoted and not kind and has_quoted(x.text, quoted)
+                                            else 0.0)) for x, p in zip(out, probs, strict=True)]
     out.sort(key=lambda x: (-x.score, x.rank, x.start))
     return out
 
 
+def signals(question: str, retrieved: Sequence[RetrievedChunk], terms: QueryTerms,
+            sentences: Sequence[Sentence], kind: str | None, chinese: bool, view: LexicalView) -> dict[str, Any]:
+    """What the answerability decision looks at, apart from the sentence probabilities."""
+    joint = terms.coverage("\n".join(_context(rc) for rc in retrieved[:3])) if terms.terms else 0.0
+    top_cov = terms.coverage(_context(retrieved[0])) if terms.terms and retrieved else 0.0
+    chunk_cov = {rank: terms.coverage(_context(rc)) for rank, rc in enumerate(retrieved)} if terms.terms else {}
+    focus = focus_terms(question, kind, view.bm25.idf)
+    kind_rule = bool(kind) and any(
+        s.states_kind and mentions_focus(s.text, focus) and per_unit_ok(question, s.text)
+        and (s.coverage >= MIN_SENTENCE_COVERAGE or chunk_cov.get(s.rank, 0.0) >= 0.5) for s in sentences)
+    n_known, n_unknown = len(terms.terms), len(terms.unknown)
+    lex = (retrieved[0].lexical or 0.0) if retrieved else 0.0
+    return {
+        "joint_cov": joint, "top_cov": top_cov, "dense": [rc.dense for rc in retrieved[:8]],
+        "lex_strength": float(lex) / (terms.total or 1.0), "kind_asked": kind is not None, "kind_rule": kind_rule,
+        "unknown_share": n_unknown / max(n_known + n_unknown, 1), "n_terms": n_known, "english": not chinese,
+        "best_match": max((x.coverage for x in sentences), default=0.0),
+        "best_states_focus": any(x.features and x.features[-1] > 0 for x in sentences),
+    }
+
+
+def answerability(model: AnswerModel, sentences: Sequence[Sentence], sig: dict[str, Any]) -> float:
+    """P(the documents answer the question), from the sentence probabilities and the signals."""
+    probs = model.sentence.prob([s.features for s in sentences]) if sentences else np.zeros(0)
+    return float(model.answerable.prob(question_vector(probs=list(map(float, probs)), **sig))[0])
+
+
+def unknown_place(query: str, chinese: bool, view: LexicalView) -> list[str]:
+    """Places a question names that no indexed document mentions (深圳, or Shenzhen in English)."""
+    if chinese:
+        return unknown_places(query, view.occurs)
+    return [zh for zh in places_named(query, view.facets.get("places", ())) if not view.occurs(zh)]
+
+
 def refusal(question: str, query: str, retrieved: Sequence[RetrievedChunk], terms: QueryTerms,
-            sentences: Sequence[Sentence], kind: str | None, chinese: bool, view: LexicalView) -> str:
-    """Why the documents do not answer the question, or "" when they do."""
-    places = unknown_places(query, view.occurs)
+            sentences: Sequence[Sentence], kind: str | None, chinese: bool, view: LexicalView,
+            model: AnswerModel | None = None, sig: dict[str, Any] | None = None) -> tuple[str, float | None]:
+    """(why the documents do not answer the question or "" when they do, the model's answerability)."""
+    places = unknown_place(query, chinese, view)
     if places:
-        return f"the documents never mention {', '.join(places)}"
+        return f"the documents never mention {', '.join(places)}", None
     if not sentences:
-        return "no sentence to quote"
+        return "no sentence to quote", None
+    if model is not None:
+        sig = sig if sig is not None else signals(question, retrieved, terms, sentences, kind, chinese, view)
+        p = answerability(model, sentences, sig)
+        return ("" if p >= model.threshold else f"answerability {p:.2f} below {model.threshold:.2f}"), p
+    return _rule_refusal(question, retrieved, terms, sentences, kind, chinese, view), None
+
+
+def _rule_refusal(question: str, retrieved: Sequence[RetrievedChunk], terms: QueryTerms,
+                  sentences: Sequence[Sentence], kind: str | None, chinese: bool, view: LexicalView) -> str:
+    """The hand-set rules used before a model is trained (and to compare against it)."""
     if chinese and terms.terms:
         # Several paragraphs may answer together (a comparison of two cities): count them jointly.
         best = terms.coverage("\n".join(_context(rc) for rc in retrieved[:3]))
         if best < MIN_CHUNK_COVERAGE:
             return f"the best paragraph covers only {best:.0%} of the question's terms"
-        chunk_cov = {rank: terms.coverage(_context(rc)) for rank, rc in enumerate(retrieved)}
-        focus = focus_terms(question, kind, view.bm25.idf)
-        if kind and not any(
-            s.states_kind and mentions_focus(s.text, focus) and per_unit_ok(question, s.text)
-            and (s.coverage >= MIN_SENTENCE_COVERAGE or chunk_cov[s.rank] >= 0.5)
-            for s in sentences
-        ):
+        if kind and not signals(question, retrieved, terms, sentences, kind, chinese, view)["kind_rule"]:
             return f"no relevant sentence states the {kind} asked for"
     elif kind and not any(s.states_kind for s in sentences[:3]):
         return f"no close sentence states the {kind} asked for"

@@ -110,24 +110,35 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from evals.harness import headline, load_questions, run_eval, write_report
+    from evals.harness import headline, load_questions, negatives_of, run_eval, write_report
+    from evals.splits import select
 
     corpus = Path(args.corpus) if args.corpus else None
     qa = _open(args, corpus)
     if corpus is not None:
         _ingest(qa, corpus, quiet=True)
     questions = load_questions(Path(args.questions))
+    name = args.split_name or _split_name(Path(args.questions))
+    questions = select(questions, name, args.split)
+    if args.negatives:
+        questions = questions + negatives_of(qa, questions)
     bar = _progress_bar("评测问题", unit="题")
     try:
         report = run_eval(qa, questions, progress=bar)
     finally:
         bar.close()
     report["questions_file"] = str(args.questions)
+    report["split"] = f"{name}-{args.split}" if args.split else ""
     out = Path(args.out) if args.out else Path("evals/results") / f"eval-{Path(args.questions).stem}.json"
     write_report(report, out)
     print(headline(report))
     print(f"report: {out}")
     return 0
+
+
+def _split_name(path: Path) -> str:
+    """dev.jsonl -> dev; bench/ncp/questions.jsonl -> ncp (the names of evals/splits/*.txt)."""
+    return path.parent.name if path.stem == "questions" else path.stem
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -185,6 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--corpus", help="index this corpus into its own index first")
     ev.add_argument("--index", help="index folder")
     ev.add_argument("--out", help="report path (default: evals/results/eval-<questions>.json)")
+    ev.add_argument("--split", choices=["tuning", "test"], help="only the questions of this split (evals/splits/)")
+    ev.add_argument("--split-name", help="which recorded split (default: from the file name: dev, ncp)")
+    ev.add_argument("--negatives", action="store_true",
+                    help="also ask each answerable question with its gold document(s) left out: must refuse")
     ev.add_argument("--mode", choices=["extractive", "llm"],
                     help="answer mode (default: llm when POLICY_QA_LLM_BASE_URL is set, else extractive)")
     ev.set_defaults(func=cmd_eval)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.lexical import normalise, tokenize
+from rag.numbers import canonical
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -124,7 +125,7 @@ def mentions_focus(text: str, focus: list[str]) -> bool:
 def states_kind(text: str, kind: str | None) -> bool:
     if kind is None:
         return True
-    return bool(ANSWER_KINDS[kind][1].search(normalise(text)))
+    return bool(ANSWER_KINDS[kind][1].search(canonical(text).lower()))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
-"""Rule-based follow-up handling for the offline mode: carry the topic of the previous turn over.
+"""Rule-based follow-up handling for the offline mode: carry the topic of the previous turn over,
+but only for a question that cannot stand alone.
 
 "那平湖呢？" after a question about Shiling's funding becomes a question about Pinghu's funding: the
-earlier question supplies what is asked, the new one what it is asked about.
+earlier question supplies what is asked, the new one what it is asked about. A question with a
+subject of its own ("平湖对设计人才有什么奖励？") is answered as asked, whatever came before.
 """
 
 from __future__ import annotations
@@ -10,10 +12,22 @@ import re
 from collections.abc import Collection, Sequence
 from typing import Any
 
-_ELLIPTIC = re.compile(
-    r"^(那|那么|还有|另外|再问|and|what about|how about)|[呢]\s*[？?]?$|^(它|该|这个|这份|上述)", re.I
-)
-_SHORT = 14
+# Words that point back at an earlier turn: "那…呢", "它/该/这些", "类似的", "what about".
+_POINTS_BACK = re.compile(
+    r"^(那|那么|还有|另外|再问|再说|那边|这边)|^(它|它们|他们|该|这个|这份|这些|那个|那份|上述|其)|"
+    r"类似|同样的|也有|那边|这方面|上面说的|刚才|前面说的", re.I)
+_ONLY_CUE = re.compile(r"^.{0,8}呢\s*[？?]?$")  # "平湖呢？"
+_EN_POINTS_BACK = re.compile(
+    r"^(and|what about|how about|also)\b|\b(it|its|they|their|them|those|these|that one|the same)\b", re.I)
+_EN_WORD = re.compile(r"[A-Za-z]+")
+# Nouns that name no topic of their own: what a follow-up asks about the topic before it.
+_GENERIC = {"政策", "文件", "规定", "问题", "情况", "内容", "时候", "时间", "东西", "事情", "方面", "地方",
+            "补贴", "补助", "奖励", "资金", "金额", "条件", "标准", "电话", "部门", "单位", "名字",
+            "要求", "措施", "办法", "流程", "材料", "期限", "多少", "怎么", "什么",
+            # verbs any question may use
+            "申请", "申报", "办理", "提供", "支持", "扶持", "发布", "印发", "到期", "开始", "结束", "需要",
+            "可以", "能够", "享受", "给予", "联系", "咨询", "负责", "知道", "告诉", "请问", "还有", "具体"}
+_TOPICAL = ("n", "vn", "nz", "j", "l", "v", "eng")
 
 
 def last_user_turn(history: Sequence[dict[str, Any]] | None) -> str:
@@ -23,9 +37,27 @@ def last_user_turn(history: Sequence[dict[str, Any]] | None) -> str:
     return ""
 
 
-def is_followup(question: str) -> bool:
+def has_subject(question: str, known: Collection[str] = ()) -> bool:
+    """Whether a Chinese question names its own topic: a place, a named document, or at least one
+    specific noun (设计人才, 展位费) besides words any follow-up may use (补贴, 条件, 电话)."""
+    import jieba.posseg as pseg
+
+    if any(k and k in question for k in known):
+        return True
+    nouns = [w for w, flag in pseg.lcut(question)
+             if flag.startswith(_TOPICAL) and len(w) >= 2 and w not in _GENERIC]
+    return any(flag for w, flag in pseg.lcut(question) if flag in ("ns", "nt") and len(w) >= 2) or len(nouns) >= 1
+
+
+def is_followup(question: str, known: Collection[str] = ()) -> bool:
+    """A question that cannot stand alone: it points back ("那…呢", "它", "类似的", "what about") or
+    names no topic of its own ("怎么申请？", "有补贴吗？", "How much is it?")."""
     q = question.strip()
-    return bool(_ELLIPTIC.search(q)) or len(q) < _SHORT
+    if not q:
+        return False
+    if _EN_WORD.fullmatch(q.replace(" ", "")[:1] or "x") and len(re.findall(r"[\u4e00-\u9fff]", q)) < 2:
+        return bool(_EN_POINTS_BACK.search(q)) or len(_EN_WORD.findall(q)) < 4
+    return bool(_POINTS_BACK.search(q) or _ONLY_CUE.match(q)) or not has_subject(q, known)
 
 
 def places_in(text: str, known: Collection[str] = ()) -> list[str]:
@@ -46,7 +78,7 @@ def condense(question: str, history: Sequence[dict[str, Any]] | None, industries
     """
     q = question.strip()
     previous = last_user_turn(history)
-    if not previous or not is_followup(q):
+    if not previous or not is_followup(q, known_places):
         return q
     if places_in(q, known_places):
         for word in sorted(set(places_in(previous, known_places)) | set(industries), key=len, reverse=True):

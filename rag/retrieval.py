@@ -24,9 +24,15 @@ class Filters:
     regions: tuple[str, ...] = ()
     industries: tuple[str, ...] = ()
     docs: tuple[str, ...] = ()
+    # Documents searched as if they were not indexed (evaluation: a question whose own document is
+    # missing must be refused). Not a user filter: it does not make a filter "set".
+    exclude: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.regions or self.industries or self.docs)
+
+    def without(self, docs: list[str]) -> list[str]:
+        return [d for d in docs if d not in self.exclude]
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,7 @@ class Retriever:
 
     def allowed_docs(self, filters: Filters | None) -> list[str] | None:
         """Document names passing the filters (None = no filter); unknown values raise FilterError."""
-        if not filters:
+        if filters is None or not (filters or filters.exclude):
             return None
         facets = self.facets()
         for name, values, known in (
@@ -102,6 +108,8 @@ class Retriever:
             if filters.regions and not set(as_list(meta.get("region"))) & set(filters.regions):
                 continue
             if filters.industries and not set(as_list(meta.get("industry"))) & set(filters.industries):
+                continue
+            if doc_id in filters.exclude:
                 continue
             out.append(doc_id)
         return sorted(out)
@@ -124,6 +132,14 @@ class Retriever:
             if catalog.replacements() == replaced:
                 break
         return found
+
+    def first_chunk(self, doc_id: str) -> RetrievedChunk | None:
+        """The opening paragraph of a document (its title and letterhead), as a retrieved chunk."""
+        view = self.view.snapshot()
+        first = min((c for c in view.chunks if c.doc_id == doc_id), key=lambda c: c.start, default=None)
+        if first is None:
+            return None
+        return RetrievedChunk(chunk=first, score=0.0, meta=view.doc_meta.get(doc_id, {}))
 
     def _retrieve(self, view: Snapshot, query: str, k: int, filters: Filters | None,
                   query_vector: np.ndarray | None, vectors: bool) -> list[RetrievedChunk]:

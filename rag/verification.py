@@ -9,9 +9,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from rag.numbers import canonical, same_figure
 
 _MARKER = re.compile(r"\[\^?(\d+)\]")
 _MULTI = re.compile(r"[\[【]\s*(\d+(?:\s*[,，、;；]\s*\d+)+)\s*[\]】]")
@@ -38,19 +39,23 @@ class Verified:
         return bool(self.cited)
 
 
-def normalise_figures(text: str) -> str:
-    """Full-width digits to half-width, no spaces or thousands separators (1.8 亿元 == 1.8亿元)."""
-    t = unicodedata.normalize("NFKC", text)
-    t = re.sub(r"(?<=\d),(?=\d{3})", "", t)
-    return re.sub(r"\s+", "", t)
-
-
 def figures(text: str) -> list[str]:
-    return _NUMBER.findall(normalise_figures(text))
+    """The numbers a sentence states, in canonical form (１.８ 亿元 -> 1.8, 二十八万元 -> 28)."""
+    return _NUMBER.findall(canonical(text))
 
 
 def _has_figure(figure: str, text: str) -> bool:
     return re.search(rf"(?<![\d.]){re.escape(figure)}(?![\d]|\.\d)", text) is not None
+
+
+def _sentence_figures_ok(body: str, sources: str) -> bool:
+    """Each figure of the sentence occurs in its (canonical) sources: as the same digits (1.8亿元 /
+    1.8 亿元 / full-width / 二十八万元 -> 28万元), or as the same amount written with another
+    magnitude (280000元 for 28万元)."""
+    for m in re.finditer(r"(\d+(?:\.\d+)?)(?:万亿|千万|百万|万|亿|千)?", canonical(body)):
+        if not (_has_figure(m.group(1), sources) or same_figure(m.group(0), sources)):
+            return False
+    return True
 
 
 def _normalise_markers(text: str) -> str:
@@ -62,7 +67,7 @@ def _normalise_markers(text: str) -> str:
 
 def verify(raw: str, paragraphs: Sequence[str]) -> Verified:
     text = _normalise_markers(raw.strip())
-    norm_paragraphs = [normalise_figures(p) for p in paragraphs]
+    norm_paragraphs = [canonical(p) for p in paragraphs]
     kept: list[tuple[str, list[int]]] = []
     removed = dropped_count = 0
     dropped: list[str] = []
@@ -81,7 +86,7 @@ def verify(raw: str, paragraphs: Sequence[str]) -> Verified:
                 dropped.append(body)
             continue
         sources = "".join(norm_paragraphs[n - 1] for n in valid)
-        if all(_has_figure(f, sources) for f in figures(_BULLET.sub("", body))):
+        if _sentence_figures_ok(_BULLET.sub("", body), sources):
             kept.append((body, valid))
         else:
             dropped_count += 1

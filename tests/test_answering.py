@@ -8,13 +8,21 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 def _check_cited(answer) -> None:
-    """Every line ends with [n]; n names a citation; each figure in a line is in its cited paragraph."""
+    """Every line but a lead-in ends with [n]; n names a citation; each figure in a line is in its
+    cited paragraph (a heading shown before a sentence, 【…】, is the paragraph's heading)."""
     numbers = {c.n: c for c in answer.citations}
-    for line in answer.text.splitlines():
+    for i, line in enumerate(answer.text.splitlines()):
         m = re.search(r"\[(\d+)\]$", line)
+        if i == 0 and not m:
+            assert not _NUMBER.search(line), f"a lead-in states a figure: {line}"
+            continue
         assert m, f"uncited line: {line}"
         cited = numbers[int(m.group(1))]
         sentence = line[: m.start()]
+        heading = re.match(r"^【([^】]*)】", sentence)
+        if heading:
+            assert heading.group(1) in cited.headings
+            sentence = sentence[heading.end():]
         assert sentence in cited.text
         for fig in _NUMBER.findall(sentence):
             assert fig in cited.text

@@ -6,9 +6,14 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from rag.answer_features import CONNECTIVE
 from rag.assessment import Evidence, Sentence, citation
+from rag.evidence import is_chinese, states_kind
 from rag.types import Answer
 
+# "有补贴吗？" asks whether support exists; the answer says so, and whether an amount is written.
+_YES_NO = re.compile(r"(吗|么)\s*[？?]?\s*$|有没有|是否|是不是|能不能|可不可以|可否|^(is|are|does|do|can) ", re.I)
+_SUPPORT = re.compile(r"补贴|补助|奖励|奖补|资金|扶持|资助|优惠|subsid|grant|fund|reward", re.I)
 _LIST_QUESTION = re.compile(r"哪些|哪几|分别|有什么|列举|包括|几项|几类|各自|what are|\blist\b", re.I)
 
 
@@ -34,11 +39,32 @@ class ExtractiveGenerator:
         for s in chosen:
             n = numbers.setdefault(s.rank, len(numbers) + 1)
             quotes.setdefault(s.rank, []).append((s.start, s.end))
-            lines.append(f"{s.text}[{n}]")
+            headings = evidence.retrieved[s.rank].chunk.headings
+            # "同时，…" / "三是…" lean on their heading: show it with them.
+            context = f"【{headings[-1]}】" if headings and CONNECTIVE.search(s.text) else ""
+            lines.append(f"{context}{s.text}[{n}]")
         cites = [
             replace(citation(n, evidence.retrieved[rank]), quotes=tuple(quotes[rank])) for rank, n in numbers.items()
         ]
-        return Answer("\n".join(lines), tuple(cites), False, self.mode, (), "", evidence.retrieved)
+        lead = self.lead_in(evidence, chosen, cites)
+        return Answer("\n".join(([lead] if lead else []) + lines), tuple(cites), False, self.mode, (), "",
+                      evidence.retrieved)
+
+    @staticmethod
+    def lead_in(evidence: Evidence, chosen: list[Sentence], cites: list[Any]) -> str:
+        """A first line that answers a yes/no question, or says in English what the Chinese quotes are."""
+        q = evidence.question
+        english = not is_chinese(q)
+        if _YES_NO.search(q) and _SUPPORT.search(q) and chosen:
+            stated = any(states_kind(s.text, "money") or states_kind(s.text, "percent") for s in chosen)
+            if english:
+                return ("Yes. The documents state the following (quoted in Chinese):" if stated else
+                        "The documents mention this support but state no amount (quoted in Chinese):")
+            return "有。文件规定如下：" if stated else "文件提到了相关支持，但没有写明金额："
+        if english and cites:
+            titles = "; ".join(dict.fromkeys(f"“{c.title}”" for c in cites))
+            return f"The documents answer this in {titles}; the relevant passages, quoted in Chinese:"
+        return ""
 
     def select(self, evidence: Evidence) -> list[Sentence]:
         """The best sentence and close runners-up from its own paragraph. A list question may also

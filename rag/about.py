@@ -1,0 +1,35 @@
+"""Answer a question about a document itself (issuer, date, status, period) from its manifest entry,
+citing the document's opening paragraph. See rag.document_facts for what is recognised."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rag.assessment import Evidence, citation
+from rag.document_facts import fact_sentence, intent_of
+from rag.evidence import expected_kind, is_chinese
+from rag.retrieval import Retriever
+from rag.types import Answer
+
+# A question that also asks for an amount, a share or a count is about the content, not the document.
+_CONTENT_KINDS = ("money", "percent", "count", "phone")
+
+
+def about_document(question: str, evidence: Evidence, retriever: Retriever, mode: str) -> Answer | None:
+    """The answer to "谁发的？/是正式发布的吗？/什么时候到期？" about the document the question names
+    (or the one its best paragraph comes from), or None when the question is not of that kind."""
+    intent = intent_of(question)
+    if intent is None or expected_kind(question) in _CONTENT_KINDS or not evidence.retrieved:
+        return None
+    doc = evidence.named[0] if evidence.named else evidence.retrieved[0].chunk.doc_id
+    head = retriever.first_chunk(doc)
+    if head is None:
+        return None
+    english = not is_chinese(question)
+    sentence, stated = fact_sentence(intent, head.meta, english)
+    cite = replace(citation(1, head), quotes=())
+    if not stated:
+        return Answer(sentence, (), True, mode, (cite,), "", evidence.retrieved)
+    marked = sentence[:-1] + "[1]" + sentence[-1] if sentence[-1] in "。." else sentence + "[1]"
+    source = "（据文件目录信息）" if not english else " (from the document register)"
+    return Answer(marked + source, (cite,), False, mode, (), "", evidence.retrieved)
