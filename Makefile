@@ -88,7 +88,7 @@ eval: install
 
 # The answer model (rag/models/answerer.json + answerer.md) from the tuning split only.
 train-answerer: install
-	$(BIN)/pip install -q scikit-learn
+	$(BIN)/pip install -q -e '.[train]'
 	$(BIN)/python -m evals.train_answerer --shared $(SHARED)
 
 # 20 users asking over HTTP for 60 s, then again while a rebuild re-indexes in the background, against a
