@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.metrics import Span, aggregate, by_type, locate, score_question
+from rag.evidence import expected_kind
 from rag.retrieval import Filters
 from rag.service import PolicyQA
 
@@ -47,20 +48,63 @@ def gold_spans(qa: PolicyQA, q: dict[str, Any]) -> tuple[list[Span], list[str]]:
 def negatives_of(qa: PolicyQA, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Must-refuse questions made from answerable ones (as the RGB benchmark does): the question is
     asked with its gold document(s) taken out of the search, so the documents left do not answer it.
-    A question whose evidence also stands verbatim in another document is left out (that document
-    still answers it)."""
-    texts = {d["doc"]: (qa.document(d["doc"]).text if qa.document(d["doc"]) else "") for d in qa.documents()}
+    A question that another document still answers is left out: its evidence or its (extractive)
+    answer stands verbatim there, or all its key facts do."""
+    squash = lambda t: re.sub(r"\s+", "", t)  # noqa: E731
+    texts = {d["doc"]: squash(doc.text) for d in qa.documents() if (doc := qa.document(d["doc"])) is not None}
     out = []
     for q in questions:
         gold = q.get("gold") or []
         if not q.get("answerable", True) or not gold:
             continue
         docs = tuple(dict.fromkeys(g["doc"] for g in gold))
-        evidence = [re.sub(r"\s+", "", g["evidence"]) for g in gold]
-        if any(e and e in re.sub(r"\s+", "", text) for doc, text in texts.items() if doc not in docs for e in evidence):
+        answer = squash(str(q.get("answer") or ""))
+        wanted = [squash(g["evidence"]) for g in gold] + ([answer] if len(answer) >= 4 else [])
+        facts = [squash(f) for f in q.get("key_facts") or []]
+        others = [text for doc, text in texts.items() if doc not in docs]
+        if any(w and w in text for text in others for w in wanted) or (
+                facts and any(all(f in text for f in facts) for text in others)):
             continue
         out.append({**q, "id": q["id"] + "#without-gold", "type": "negative", "answerable": False,
                     "exclude": docs, "key_facts": []})
+    return out
+
+
+FIGURE_KINDS = ("money", "percent", "count", "date", "phone")
+
+
+def figure_negatives_of(qa: PolicyQA, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Must-refuse questions of the other kind: a question asking for a figure (amount, share, count,
+    date, phone) asked with the paragraphs that state it taken out. Its document is still there, with
+    related figures (a total where a per-firm amount is asked), but not the one asked. Left out when
+    the figure still stands elsewhere: its extractive answer or all its key facts, in what remains."""
+    squash = lambda t: re.sub(r"\s+", "", t)  # noqa: E731
+    out = []
+    for q in questions:
+        gold = q.get("gold") or []
+        if not q.get("answerable", True) or not gold or expected_kind(q["question"]) not in FIGURE_KINDS:
+            continue
+        spans, problems = gold_spans(qa, q)
+        if problems or not spans:
+            continue
+        hidden = [(c.doc_id, c.start, c.end) for c in qa.retriever.view.snapshot().chunks
+                  if any(g.overlaps(c.doc_id, c.start, c.end) for g in spans)]
+        rest = {}
+        for d in qa.documents():
+            doc = qa.document(d["doc"])
+            if doc is None:
+                continue
+            text = doc.text
+            for _, hs, he in sorted((h for h in hidden if h[0] == d["doc"]), key=lambda h: -h[1]):
+                text = text[:hs] + "\n" + text[he:]
+            rest[d["doc"]] = squash(text)
+        answer = squash(str(q.get("answer") or ""))
+        facts = [squash(f) for f in q.get("key_facts") or []]
+        wanted = facts or ([answer] if len(answer) >= 2 else [])
+        if not wanted or any(all(w in text for w in wanted) for text in rest.values()):
+            continue
+        out.append({**q, "id": q["id"] + "#without-evidence", "type": "negative-figure", "answerable": False,
+                    "exclude_spans": hidden, "key_facts": []})
     return out
 
 
@@ -70,7 +114,9 @@ def run_eval(qa: PolicyQA, questions: list[dict[str, Any]], k: int = 10,
     for n, q in enumerate(questions, 1):
         history = q.get("history") or []
         spans, problems = gold_spans(qa, q)
-        filters = Filters(exclude=tuple(q["exclude"])) if q.get("exclude") else None
+        filters = Filters(exclude=tuple(q.get("exclude") or ()),
+                          exclude_spans=tuple(tuple(x) for x in q.get("exclude_spans") or ())) if (
+            q.get("exclude") or q.get("exclude_spans")) else None
         t0 = time.perf_counter()
         answer = qa.ask(q["question"], history=history, filters=filters)
         latency = (time.perf_counter() - t0) * 1000
@@ -92,11 +138,12 @@ def run_eval(qa: PolicyQA, questions: list[dict[str, Any]], k: int = 10,
         items.append(item)
         if progress:
             progress(n, len(questions))
-    report = aggregate([i for i in items if i["type"] != "negative"])
-    negatives = [i for i in items if i["type"] == "negative"]
-    if negatives:
-        report["negatives"] = {"n": len(negatives),
-                               "refusal_accuracy": aggregate(negatives)["answer"]["refusal_accuracy"]}
+    report = aggregate([i for i in items if not i["type"].startswith("negative")])
+    for kind, key in (("negative", "negatives"), ("negative-figure", "figure_negatives")):
+        negatives = [i for i in items if i["type"] == kind]
+        if negatives:
+            report[key] = {"n": len(negatives),
+                           "refusal_accuracy": aggregate(negatives)["answer"]["refusal_accuracy"]}
     report.update({
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "mode": "llm" if qa.settings.llm_enabled else "extractive",
@@ -135,8 +182,9 @@ def headline(report: dict[str, Any]) -> str:
     llm = (f"  llm answers={v.get('answers_by_llm')} fallbacks={v.get('fallbacks_to_extractive')} "
            f"markers_removed={v.get('markers_removed')} sentences_dropped={v.get('sentences_dropped')}"
            if report.get("mode") == "llm" else "")
-    neg = report.get("negatives")
-    llm += f"  negatives n={neg['n']} refusal={f(neg['refusal_accuracy'])}" if neg else ""
+    for key in ("negatives", "figure_negatives"):
+        neg = report.get(key)
+        llm += f"  {key} n={neg['n']} refusal={f(neg['refusal_accuracy'])}" if neg else ""
     return (
         f"[{report.get('mode')}{'/' + report['split'] if report.get('split') else ''}] n={report['n']} "
         f"  recall@1={f(r['recall@1'])} recall@5={f(r['recall@5'])} "

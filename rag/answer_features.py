@@ -29,6 +29,7 @@ SENTENCE_FEATURES = (
 QUESTION_FEATURES = (
     "best_p", "mean_p3", "joint_cov", "top_cov", "top_dense", "max_dense", "dense_gap", "lex_strength",
     "kind_asked", "kind_rule", "unknown_share", "log_terms", "english", "best_match", "best_states_focus",
+    "doc_cov", "entity_cov", "rare_cov",
 )
 
 
@@ -52,7 +53,7 @@ def sentence_vector(*, match: float, term_cov: float, heading_cov: float, chunk_
 def question_vector(*, probs: Sequence[float], joint_cov: float, top_cov: float,
                     dense: Sequence[float | None], lex_strength: float, kind_asked: bool, kind_rule: bool,
                     unknown_share: float, n_terms: int, english: bool, best_match: float,
-                    best_states_focus: bool) -> list[float]:
+                    best_states_focus: bool, doc_cov: float, entity_cov: float, rare_cov: float) -> list[float]:
     """`dense`: the cosine similarity of each retrieved paragraph, best-ranked first (None: not seen)."""
     seen = [d for d in dense if d is not None]
     top_dense = dense[0] if dense and dense[0] is not None else (max(seen) if seen else 0.0)
@@ -63,4 +64,5 @@ def question_vector(*, probs: Sequence[float], joint_cov: float, top_cov: float,
         p[0] if p else 0.0, sum(p[:3]) / 3 if p else 0.0, joint_cov, top_cov, float(top_dense),
         float(ordered[0]) if ordered else 0.0, float(gap), lex_strength, float(kind_asked), float(kind_rule),
         unknown_share, math.log1p(n_terms), float(english), best_match, float(best_states_focus),
+        doc_cov, entity_cov, rare_cov,
     ]

@@ -77,3 +77,12 @@ def default_model(path: str = str(MODEL_PATH)) -> AnswerModel | None:
     """The shipped model, or None before one was trained (then the hand-set rules decide)."""
     p = Path(path)
     return load(p) if p.exists() else None
+
+
+def answer_model(setting: str) -> AnswerModel | None:
+    """The model a POLICY_QA_ANSWER_MODEL setting names ("" shipped, "rules" none, else a path)."""
+    if setting == "rules":
+        return None
+    if not setting:
+        return default_model()
+    return load(Path(setting))

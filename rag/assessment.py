@@ -28,6 +28,7 @@ from rag.evidence import (
 )
 from rag.index_view import LexicalView
 from rag.injection import speaks_to_the_bot
+from rag.lexical import normalise, tokenize
 from rag.numbers import values
 from rag.types import Citation, RetrievedChunk
 
@@ -37,6 +38,10 @@ MIN_SENTENCE_COVERAGE = 0.1
 SENTENCE_CHUNKS = 4  # answer sentences come from this many top paragraphs
 MEANING_CHUNKS = 2  # … or this many when sentences are compared by embedding (no shared words),
 MEANING_SENTENCES = 10  # at most this many sentences, in paragraph order
+FIGURE_KINDS = ("money", "percent", "count", "date", "phone")
+# A figure question needs a sentence stating such a figure ("kind"; "focus": about the thing asked
+# too; "": leave it to the model), compared on the tuning split.
+FIGURE_CHECK = "focus"
 QUOTE_BONUS = 0.3  # a sentence containing a term the question quotes (“1+N”) is what is asked about
 
 
@@ -172,20 +177,50 @@ def signals(question: str, retrieved: Sequence[RetrievedChunk], terms: QueryTerm
         s.states_kind and mentions_focus(s.text, focus) and per_unit_ok(question, s.text)
         and (s.coverage >= MIN_SENTENCE_COVERAGE or chunk_cov.get(s.rank, 0.0) >= 0.5) for s in sentences)
     n_known, n_unknown = len(terms.terms), len(terms.unknown)
+    doc_cov, entity_cov = document_support(question, terms, retrieved[0].chunk.doc_id, view) if retrieved else (0, 0)
+    heavy = QueryTerms(terms.terms[:3])  # the rarest terms: what makes the question specific
+    rare_cov = heavy.coverage(_context(retrieved[0])) if heavy.terms and retrieved else 0.0
     lex = (retrieved[0].lexical or 0.0) if retrieved else 0.0
     return {
         "joint_cov": joint, "top_cov": top_cov, "dense": [rc.dense for rc in retrieved[:8]],
         "lex_strength": float(lex) / (terms.total or 1.0), "kind_asked": kind is not None, "kind_rule": kind_rule,
         "unknown_share": n_unknown / max(n_known + n_unknown, 1), "n_terms": n_known, "english": not chinese,
         "best_match": max((x.coverage for x in sentences), default=0.0),
+        "doc_cov": doc_cov, "entity_cov": entity_cov, "rare_cov": rare_cov,
         "best_states_focus": any(x.features and x.features[-1] > 0 for x in sentences),
+        "states_asked": any(x.states_kind and per_unit_ok(question, x.text) for x in sentences),
     }
+
+
+def document_support(question: str, terms: QueryTerms, doc_id: str, view: LexicalView) -> tuple[float, float]:
+    """How much of the question the best paragraph's whole document speaks of: the weighted share of
+    its terms found anywhere in that document, and the share of the names it gives (places,
+    organisations, named things: 北京市, 工业和信息化部) found there (1.0 when it gives none). A
+    paragraph from another city's notice may share every policy word and still not be about it."""
+    import jieba.posseg as pseg
+
+    snap = view.snapshot()
+    meta = " ".join(str(v) for v in snap.doc_meta.get(doc_id, {}).values())
+
+    def in_doc(term: str) -> bool:
+        held = snap.bm25.holders(term)
+        return term in normalise(meta) or bool(len(held) and np.any(snap.doc_of[held] == doc_id))
+
+    doc_cov = sum(w for t, w in terms.terms if in_doc(t)) / terms.total if terms.terms else 0.0
+    names = {normalise(w) for w, flag in pseg.lcut(question) if flag in ("ns", "nt", "nz", "nr") and len(w) >= 2}
+    found = [all(in_doc(t) for t in tokenize(n)) for n in names if tokenize(n)]
+    return doc_cov, (sum(found) / len(found) if found else 1.0)
 
 
 def answerability(model: AnswerModel, sentences: Sequence[Sentence], sig: dict[str, Any]) -> float:
     """P(the documents answer the question), from the sentence probabilities and the signals."""
     probs = model.sentence.prob([s.features for s in sentences]) if sentences else np.zeros(0)
-    return float(model.answerable.prob(question_vector(probs=list(map(float, probs)), **sig))[0])
+    return float(model.answerable.prob(question_vector(probs=list(map(float, probs)), **model_signals(sig)))[0])
+
+
+def model_signals(sig: dict[str, Any]) -> dict[str, Any]:
+    """The signals the answerability model takes (the others feed the rules)."""
+    return {k: v for k, v in sig.items() if k != "states_asked"}
 
 
 def unknown_place(query: str, chinese: bool, view: LexicalView) -> list[str]:
@@ -195,20 +230,40 @@ def unknown_place(query: str, chinese: bool, view: LexicalView) -> list[str]:
     return [zh for zh in places_named(query, view.facets.get("places", ())) if not view.occurs(zh)]
 
 
+def refused_by_fact(query: str, sentences: Sequence[Sentence], kind: str | None, chinese: bool,
+                    view: LexicalView, sig: dict[str, Any]) -> str:
+    """Why the documents cannot answer, as a matter of fact rather than of degree, or "": the
+    question names a place they never mention, there is nothing to quote, or it asks for a figure
+    and no candidate sentence states one of that kind (see FIGURE_CHECK)."""
+    places = unknown_place(query, chinese, view)
+    if places:
+        return f"the documents never mention {', '.join(places)}"
+    if not sentences:
+        return "no sentence to quote"
+    stated = sig["best_states_focus"] if FIGURE_CHECK == "focus" else sig["states_asked"]
+    if FIGURE_CHECK and kind in FIGURE_KINDS and not stated:
+        # a total does not answer "每家", nor a plan's output target "补贴多少"
+        return f"no sentence states the {kind} asked for"
+    return ""
+
+
 def refusal(question: str, query: str, retrieved: Sequence[RetrievedChunk], terms: QueryTerms,
             sentences: Sequence[Sentence], kind: str | None, chinese: bool, view: LexicalView,
             model: AnswerModel | None = None, sig: dict[str, Any] | None = None) -> tuple[str, float | None]:
     """(why the documents do not answer the question or "" when they do, the model's answerability)."""
-    places = unknown_place(query, chinese, view)
-    if places:
-        return f"the documents never mention {', '.join(places)}", None
-    if not sentences:
-        return "no sentence to quote", None
-    if model is not None:
-        sig = sig if sig is not None else signals(question, retrieved, terms, sentences, kind, chinese, view)
-        p = answerability(model, sentences, sig)
-        return ("" if p >= model.threshold else f"answerability {p:.2f} below {model.threshold:.2f}"), p
-    return _rule_refusal(question, retrieved, terms, sentences, kind, chinese, view), None
+    sig = sig if sig is not None else signals(question, retrieved, terms, sentences, kind, chinese, view)
+    if model is None:  # the hand-set rules, before a model is trained
+        places = unknown_place(query, chinese, view)
+        if places:
+            return f"the documents never mention {', '.join(places)}", None
+        if not sentences:
+            return "no sentence to quote", None
+        return _rule_refusal(question, retrieved, terms, sentences, kind, chinese, view), None
+    fact = refused_by_fact(query, sentences, kind, chinese, view, sig)
+    if fact:
+        return fact, None
+    p = answerability(model, sentences, sig)
+    return ("" if p >= model.threshold else f"answerability {p:.2f} below {model.threshold:.2f}"), p
 
 
 def _rule_refusal(question: str, retrieved: Sequence[RetrievedChunk], terms: QueryTerms,

@@ -110,7 +110,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from evals.harness import headline, load_questions, negatives_of, run_eval, write_report
+    from evals.harness import figure_negatives_of, headline, load_questions, negatives_of, run_eval, write_report
     from evals.splits import select
 
     corpus = Path(args.corpus) if args.corpus else None
@@ -121,7 +121,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     name = args.split_name or _split_name(Path(args.questions))
     questions = select(questions, name, args.split)
     if args.negatives:
-        questions = questions + negatives_of(qa, questions)
+        questions = questions + negatives_of(qa, questions) + figure_negatives_of(qa, questions)
     bar = _progress_bar("评测问题", unit="题")
     try:
         report = run_eval(qa, questions, progress=bar)

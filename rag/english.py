@@ -154,23 +154,38 @@ def gloss(question: str, places: Iterable[str] = ()) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _world_places() -> dict[str, str]:
-    """pinyin -> Chinese for the place names in jieba's dictionary (tag ns), the most used one
-    for each reading: 深圳 for shenzhen. Read once, ~0.4 s."""
+def _dictionary_places() -> dict[str, int]:
+    """The place names in jieba's dictionary (tag ns) with their frequency. Read once."""
     import os
 
     import jieba
-    from pypinyin import lazy_pinyin
 
-    best: dict[str, tuple[int, str]] = {}
+    out: dict[str, int] = {}
     with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as fh:
         for line in fh:
             parts = line.split()
-            if len(parts) != 3 or parts[2] != "ns" or int(parts[1]) < 50 or len(parts[0]) < 2:
-                continue
-            py = "".join(lazy_pinyin(parts[0])).lower()
-            if py.isalpha() and int(parts[1]) > best.get(py, (0, ""))[0]:
-                best[py] = (int(parts[1]), parts[0])
+            if len(parts) == 3 and parts[2] == "ns" and len(parts[0]) >= 2:
+                out[parts[0]] = int(parts[1])
+    return out
+
+
+def dictionary_places() -> frozenset[str]:
+    return frozenset(_dictionary_places())
+
+
+@lru_cache(maxsize=1)
+def _world_places() -> dict[str, str]:
+    """pinyin -> Chinese for the commoner place names in jieba's dictionary, the most used one for
+    each reading: 深圳 for shenzhen. ~0.4 s once."""
+    from pypinyin import lazy_pinyin
+
+    best: dict[str, tuple[int, str]] = {}
+    for name, freq in _dictionary_places().items():
+        if freq < 50:
+            continue
+        py = "".join(lazy_pinyin(name)).lower()
+        if py.isalpha() and freq > best.get(py, (0, ""))[0]:
+            best[py] = (freq, name)
     return {py: zh for py, (_, zh) in best.items()}
 
 

@@ -30,7 +30,7 @@ ANSWER_KINDS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{4}-\d{1,2}-\d{1,2}|今年|去年|明年|年底|年初|季度"),
     ),
     "phone": (
-        re.compile(r"电话|联系方式|热线|phone|telephone|call", re.I),
+        re.compile(r"电话|联系方式|热线|联系人|找谁|联系谁|问谁|咨询谁|phone|telephone|call|contact", re.I),
         re.compile(r"\d{3,4}-\d{7,8}|\d{7,11}"),
     ),
     "percent": (
@@ -169,11 +169,31 @@ def query_terms(query: str, idf: Callable[[str], float], df: Callable[[str], int
     return QueryTerms(tuple(known), tuple(t for t in kept if seen[t] == 0))
 
 
+_PLACE_SUFFIX = re.compile(r"(特别行政区|自治区|自治州|自治县|新区|省|市|区|县|镇|乡|街道|村)$")
+
+
 def unknown_places(query: str, occurs: Callable[[str], bool]) -> list[str]:
-    """Place names in the question that occur nowhere in the indexed documents."""
+    """Place names in the question that occur nowhere in the indexed documents.
+
+    A place counts as mentioned when its name without the suffix is (广西省 where the documents say
+    广西壮族自治区, 泉州市 where they say 泉州). A word jieba tags as a place only by guessing (上路)
+    is a place only when it is in jieba's dictionary as one or ends like a place name.
+    """
     import jieba.posseg as pseg
 
-    return [w for w, flag in pseg.lcut(normalise(query)) if flag == "ns" and len(w) >= 2 and not occurs(w)]
+    from rag.english import dictionary_places
+
+    known = dictionary_places()
+    out = []
+    for w, flag in pseg.lcut(normalise(query)):
+        if flag != "ns" or len(w) < 2 or occurs(w):
+            continue
+        core = _PLACE_SUFFIX.sub("", w)
+        if len(core) >= 2 and core != w and occurs(core):
+            continue
+        if w in known or core != w:
+            out.append(w)
+    return out
 
 
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")

@@ -108,6 +108,11 @@ class BM25:
         a, b = self._start[t], self._start[t + 1]
         return self._docs[a:b], self._tf[a:b]
 
+    def holders(self, term: str) -> np.ndarray:
+        """Numbers of the documents (paragraphs) that contain term."""
+        p = self._postings(term)
+        return p[0] if p is not None else np.zeros(0, dtype=np.int32)
+
     def df(self, term: str) -> int:
         t = self._vocab.get(term)
         return 0 if t is None else int(self._start[t + 1] - self._start[t])

@@ -27,6 +27,9 @@ class Filters:
     # Documents searched as if they were not indexed (evaluation: a question whose own document is
     # missing must be refused). Not a user filter: it does not make a filter "set".
     exclude: tuple[str, ...] = ()
+    # Paragraphs searched as if they were not indexed: (document, start, end) spans they overlap
+    # (evaluation: a figure question whose stating paragraph is missing must be refused).
+    exclude_spans: tuple[tuple[str, int, int], ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.regions or self.industries or self.docs)
@@ -90,7 +93,7 @@ class Retriever:
 
     def allowed_docs(self, filters: Filters | None) -> list[str] | None:
         """Document names passing the filters (None = no filter); unknown values raise FilterError."""
-        if filters is None or not (filters or filters.exclude):
+        if filters is None or not (filters or filters.exclude or filters.exclude_spans):
             return None
         facets = self.facets()
         for name, values, known in (
@@ -150,10 +153,16 @@ class Retriever:
             return []
         n = self.fusion.candidates
         mask = None if allowed is None else np.isin(view.doc_of, allowed)
+        hidden = _overlapping(view, filters.exclude_spans) if filters is not None else set()
+        if hidden:
+            mask = np.ones(len(view.chunks), dtype=bool) if mask is None else mask
+            mask[list(hidden)] = False
         lexical = {i: s for i, s in view.bm25.top(tokenize(query), n, mask)}
         dense: dict[int, float] = {}
         if vectors:
             self._dense(view, query, query_vector, allowed, lexical, dense)
+            for i in hidden & set(dense):
+                del dense[i]
         fused = self._fuse(dense, lexical)
         order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
         return [
@@ -204,6 +213,18 @@ class Retriever:
         return {
             i: w * d_norm.get(i, 0.0) + (1 - w) * (lexical.get(i, 0.0) / l_top if l_top > 0 else 0.0) for i in ids
         }
+
+
+def _overlapping(view: Snapshot, spans: Sequence[tuple[str, int, int]]) -> set[int]:
+    """Positions of the chunks that overlap any of the (document, start, end) spans."""
+    if not spans:
+        return set()
+    out = set()
+    for i in np.flatnonzero(np.isin(view.doc_of, list({d for d, _, _ in spans}))).tolist():
+        c = view.chunks[i]
+        if any(c.doc_id == d and c.start < e and c.end > s for d, s, e in spans):
+            out.add(i)
+    return out
 
 
 def _minmax(scores: dict[int, float]) -> dict[int, float]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.admin import DocumentAdmin
+from rag.answer_model import answer_model
 from rag.answering import Answerer
 from rag.catalog import Catalog
 from rag.embeddings import PolicyEmbeddings, make_embedder
@@ -37,7 +38,8 @@ class PolicyQA:
         self.retriever = Retriever(self.catalog, self.store, self.embedder)
         self.indexer = Indexer(self.catalog, self.store, self.embedder.for_indexing(),
                                batch_size=settings.embed_batch_size, max_file_bytes=settings.max_file_mb * 2**20)
-        self.answerer = Answerer(self.retriever, make_generator(settings), top_k=settings.top_k)
+        self.answerer = Answerer(self.retriever, make_generator(settings), top_k=settings.top_k,
+                                 model=answer_model(settings.answer_model))
         self.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite")
         self.reindex = ReindexJob(lambda corpus, progress, rebuild: self.ingest(corpus, progress, rebuild),
                                   settings.corpus_dir)

@@ -46,6 +46,9 @@ class Settings:
     chroma_port: int = 8000
     collection: str = "policy_qa"
     top_k: int = 8  # paragraphs handed to the answer stage
+    # The learned answer decisions: "" = the shipped rag/models/answerer.json, "rules" = the hand-set
+    # rules it replaced (for comparison), or the path of another trained model file.
+    answer_model: str = ""
     llm_base_url: str = ""  # LLM mode is on exactly when this is set
     llm_api_key: str = ""
     llm_model: str = ""
@@ -70,6 +73,7 @@ class Settings:
             chroma_port=_int(env, "POLICY_QA_CHROMA_PORT", 8000),
             collection=(env.get("POLICY_QA_COLLECTION") or "policy_qa").strip(),
             top_k=_int(env, "POLICY_QA_TOP_K", 8),
+            answer_model=(env.get("POLICY_QA_ANSWER_MODEL") or "").strip(),
             llm_base_url=(env.get("POLICY_QA_LLM_BASE_URL") or "").strip(),
             llm_api_key=env.get("POLICY_QA_LLM_API_KEY") or "",
             llm_model=(env.get("POLICY_QA_LLM_MODEL") or "").strip(),

@@ -21,7 +21,11 @@ class ExtractiveGenerator:
     mode = "extractive"
     MAX_SENTENCES = 3
     MAX_SENTENCES_LIST = 5
-    KEEP_RATIO = 0.8  # further sentences must score at least this share of the best one
+    # Further sentences of the best paragraph must score at least this share of the best one. With
+    # the answer model's probabilities as scores, compared on the tuning split: dev key-fact recall
+    # 0.799 at 0.8, 0.872 at 0.5, 0.3 and 0.15, 0.884 at 0 (citation precision unchanged on dev and
+    # ncp): the best paragraph's best sentences, up to MAX_SENTENCES, are quoted.
+    KEEP_RATIO = 0.0
     LIST_OTHER_RATIO = 0.9  # for a list question, sentences from other paragraphs need this share
     PARAGRAPH_RATIO = 0.75  # and their paragraph's retrieval score this share of the best paragraph's
     CLOSE_RATIO = 0.9  # in a comparison, a second sentence per document must be this close
