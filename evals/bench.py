@@ -27,6 +27,7 @@ from evals.baseline import NaiveRAG
 from evals.harness import gold_spans, load_questions
 from evals.metrics import score_question
 from evals.report import write_report
+from evals.splits import SPLITS, select
 from rag.chunking import search_text
 from rag.embeddings import make_embedder
 from rag.loading import load_corpus
@@ -172,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         qa, results["ingestion_seed"] = ingestion(settings, base.corpus_dir)
         naive, results["baseline_ingestion_seed"] = naive_for(qa, base.corpus_dir, work / "naive-dev")
         results["quality_dev"] = compare(qa, dev_q, naive)
+        results["quality_dev_splits"] = {sp: compare(qa, select(dev_q, "dev", sp), naive) for sp in SPLITS}
         results["latency_dev"] = latency(qa, dev_q)
         results["serving"] = serving_rss(settings.index_dir, base.corpus_dir, dev_q)
         if not args.no_ncp:
@@ -181,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             ncp_q = load_questions(shared / "bench" / "ncp" / "questions.jsonl")
             naive_ncp, results["baseline_ingestion_ncp"] = naive_for(ncp, corpus, base.data_dir / "bench-naive-ncp")
             results["quality_ncp"] = compare(ncp, ncp_q, naive_ncp)
+            results["quality_ncp_splits"] = {sp: compare(ncp, select(ncp_q, "ncp", sp), naive_ncp) for sp in SPLITS}
             results["latency_ncp"] = {k: v for k, v in latency(ncp, ncp_q[:200]).items() if k != "samples_ms"}
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -55,7 +55,20 @@ def _quality_rows(results: dict[str, Any]) -> list[str]:
             for m in ("recall@5", "mrr"):
                 rows.append(f"| {key[8:]} (n={q['ours']['n']}) | {m} | {q['ours'][m]:.3f} | {q['baseline'][m]:.3f} "
                             f"| {q['ratio'][m]} |")
+            for split, q in results.get(f"{key}_splits", {}).items():  # tuning / test (evals/splits/)
+                for m in ("recall@5", "mrr"):
+                    rows.append(f"| {key[8:]} {split} (n={q['ours']['n']}) | {m} | {q['ours'][m]:.3f} | "
+                                f"{q['baseline'][m]:.3f} | {q['ratio'][m]} |")
     return rows
+
+
+def _answer_quality(out_dir: Path) -> list[str]:
+    """The answer-stage figures by split, negatives and type, as `make eval` last measured them."""
+    path = out_dir / "quality.md"
+    if not path.exists():
+        return ["(run `make eval` for the answer-stage figures by split)"]
+    body = path.read_text(encoding="utf-8").splitlines()[1:]
+    return [line.replace("## ", "### ") for line in body]
 
 
 def write_report(results: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
@@ -69,6 +82,7 @@ def write_report(results: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
         f"# Benchmark {results['date']}", "",
         f"Machine: {results['machine']}; embedder `{results['embedder']}`. Command: `make bench`.", "",
         "## Retrieval quality", "", *_quality_rows(results), "",
+        "## Answer quality by split (from `make eval`: evals/results/quality.md)", "", *_answer_quality(out_dir), "",
         "## Answer latency (dev questions, warm process, extractive)", "",
         f"p50 {lat['p50_ms']} ms, p95 {lat['p95_ms']} ms; embedding the query alone: p50 {lat['embed_p50_ms']} ms "
         f"({lat['embed_share_of_p50']:.0%} of the p50 answer).",

@@ -17,9 +17,10 @@ CONNECTIVE = re.compile(
     r"另一方面|此外|以及|并|且|[一二三四五六七八九十]是)")
 # "（牵头单位：市工信局）": who leads a task, not what the task gives.
 LEAD_UNIT = re.compile(r"^\W*(牵头单位|责任单位|配合单位|主办单位|协办单位|参与单位|实施单位)\s*[:：]")
-# "三是推动鞋产业数字化联动。" / "三是加大资金扶持,破解转型痛点。": an enumerated heading inside a
-# paragraph (short, no figure); the sentences after it say what it means.
-BARE_ITEM = re.compile(r"^\W*[一二三四五六七八九十]是[^\d]{0,20}$")
+# "三是推动鞋产业数字化联动。" / "（二）加大政策扶持。": an enumerated heading inside a paragraph
+# (short, no figure); the sentences after it say what it means.
+BARE_ITEM = re.compile(r"^\s*(?:[一二三四五六七八九十]是|[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}、)"
+                       r"[^\d]{0,20}$")
 
 SENTENCE_FEATURES = (
     "match", "term_cov", "heading_cov", "chunk_score", "rank", "dense", "lexical", "kind_asked",

@@ -117,6 +117,8 @@ class Answerer:
         facets = self.retriever.facets()
         query = query or condense(question, history, facets["industries"], facets["places"])
         exclude = filters.exclude if filters is not None else ()
+        # Documents the question names by an alias (平湖 in "那平湖呢？"), unless the user filtered.
+        named = tuple((d, a) for d, a in self.retriever.docs_named(question) if d not in exclude) if not filters else ()
         if not filters and query != question:
             # A follow-up that names a place ("那平湖呢？") is about that place's documents.
             places = tuple(places_in(question, facets["places"]))
@@ -124,7 +126,6 @@ class Answerer:
             filters = Filters(docs=tuple(docs), exclude=exclude) if docs else filters
         view = self.retriever.view
         terms = query_terms(query, view.bm25.idf, view.bm25.df)
-        named = tuple((d, a) for d, a in self.retriever.docs_named(question) if d not in exclude) if not filters else ()
         targets = tuple(dict.fromkeys(doc for doc, _ in named))
         if len(targets) >= 2:
             # "A和B分别…": search each named document for what is asked (without the names), then
@@ -166,10 +167,13 @@ class Answerer:
         names = [str(view.doc_meta.get(d, {}).get("title", "")) for d, _ in found.named]
         names += [a for _, a in found.named]
         ranking_terms = terms.without(names) if names else terms
+        # The model learned from hybrid searches: a keyword-only one (vector store down) has no dense
+        # similarities to give it, so the hand-set rules decide then.
+        model = self.model if dense else None
         sentences = rank_sentences(query, retrieved, ranking_terms, kind, chinese, self.retriever.embedder,
-                                   question=asked, model=self.model, idf=view.bm25.idf)
+                                   question=asked, model=model, idf=view.bm25.idf)
         sig = signals(asked, retrieved, terms, sentences, kind, chinese, view)
-        reason, p = refusal(asked, query, retrieved, terms, sentences, kind, chinese, view, self.model, sig)
+        reason, p = refusal(asked, query, retrieved, terms, sentences, kind, chinese, view, model, sig)
         named = tuple(dict.fromkeys(d for d, _ in found.named))
         return Evidence(question, query, retrieved, tuple(sentences), kind, bool(reason), reason, targets,
                         named, p, sig)

@@ -17,6 +17,7 @@ _POINTS_BACK = re.compile(
     r"^(那|那么|还有|另外|再问|再说|那边|这边)|^(它|它们|他们|该|这个|这份|这些|那个|那份|上述|其)|"
     r"类似|同样的|也有|那边|这方面|上面说的|刚才|前面说的", re.I)
 _ONLY_CUE = re.compile(r"^.{0,8}呢\s*[？?]?$")  # "平湖呢？"
+_CUE_WORDS = re.compile(r"^(那么|那|还有|另外|再问)|呢(?=\s*[？?]?\s*$)|[？?]\s*$")
 _EN_POINTS_BACK = re.compile(
     r"^(and|what about|how about|also)\b|\b(it|its|they|their|them|those|these|that one|the same)\b", re.I)
 _EN_WORD = re.compile(r"[A-Za-z]+")
@@ -82,5 +83,8 @@ def condense(question: str, history: Sequence[dict[str, Any]] | None, industries
         return q
     if places_in(q, known_places):
         for word in sorted(set(places_in(previous, known_places)) | set(industries), key=len, reverse=True):
-            previous = previous.replace(word, "")
-    return f"{q} {previous}"
+            # with the suffix that belongs to it: 狮岭(镇), 皮具(产业)
+            previous = re.sub(re.escape(word) + r"(?:镇|市|区|县|乡|街道|产业|行业|企业)?", "", previous)
+    # The words that point back ("那…呢") are not what is asked about.
+    own = _CUE_WORDS.sub("", q).strip() or q
+    return f"{own} {previous}"

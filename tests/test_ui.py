@@ -36,7 +36,8 @@ def test_http_api_ask_returns_the_cli_json(server: str) -> None:
     assert status == 200 and all(c["doc"] == PINGHU for c in data["citations"] + data["related"])
     status, data = _post(server + "api/ask", {"question": "那平湖呢？", "history": [
         {"role": "user", "content": "狮岭镇皮具产业有哪些资金扶持？"}, {"role": "assistant", "content": "…"}]})
-    assert status == 200 and data["citations"][0]["doc"] == PINGHU
+    shown = data["citations"] or data["related"]  # carried over to Pinghu; answered or shown as related
+    assert status == 200 and shown and all(c["doc"] == PINGHU for c in shown)
     status, data = _post(server + "api/ask", {"question": "资金", "filters": {"regions": ["火星"]}})
     assert status == 400 and "火星" in data["detail"]
 
