@@ -20,7 +20,8 @@ LEAD_UNIT = re.compile(r"^\W*(牵头单位|责任单位|配合单位|主办单�
 # "三是推动鞋产业数字化联动。" / "（二）加大政策扶持。": an enumerated heading inside a paragraph
 # (short, no figure); the sentences after it say what it means.
 _ENUM = r"[一二三四五六七八九十]"
-BARE_ITEM = re.compile(rf"^\s*(?:{_ENUM}是|[（(](?:{_ENUM}|\d){{1,3}}[）)]|{_ENUM}{{1,3}}、)[^\d]{{0,20}}$")
+BARE_ITEM = re.compile(rf"^\s*(?:{_ENUM}是|[（(](?:{_ENUM}|\d){{1,3}}[）)]|{_ENUM}{{1,3}}、|\d{{1,2}}[.、．](?!\d))"
+                       r"[^\d]{0,20}$")
 
 SENTENCE_FEATURES = (
     "match", "term_cov", "heading_cov", "chunk_score", "rank", "dense", "lexical", "kind_asked",

@@ -147,6 +147,7 @@ def test_quotes_are_whole_sentences_not_fragments(seed_qa: PolicyQA, question: s
 def test_fragment_lines_are_recognised() -> None:
     assert is_fragment("(牵头单位:市工业和信息化局,配合单位:市财政局)")
     assert is_fragment("三是推动鞋产业数字化联动。")
+    assert is_fragment("（二）加大政策扶持。") and is_fragment("3.打造系列活动平台。")
     assert not is_fragment("三是推动鞋产业数字化联动，对完成数字化改造的企业给予补助。")
 
 
