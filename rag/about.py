@@ -21,7 +21,17 @@ def about_document(question: str, evidence: Evidence, retriever: Retriever, mode
     intent = intent_of(question)
     if intent is None or expected_kind(question) in _CONTENT_KINDS or not evidence.retrieved:
         return None
-    doc = evidence.named[0] if evidence.named else evidence.retrieved[0].chunk.doc_id
+    if evidence.refused and evidence.reason.startswith("the documents never mention"):
+        return None  # 深圳的政策是谁发的？ is about a document this index does not have
+    # Which document: the one the question names, or the one the conversation is about (a
+    # follow-up, or a search narrowed to one document). Otherwise it is not clear which is meant.
+    docs = {rc.chunk.doc_id for rc in evidence.retrieved}
+    if evidence.named:
+        doc = evidence.named[0]
+    elif evidence.query != evidence.question or len(docs) == 1:
+        doc = evidence.retrieved[0].chunk.doc_id
+    else:
+        return None
     head = retriever.first_chunk(doc)
     if head is None:
         return None

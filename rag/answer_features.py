@@ -20,8 +20,8 @@ LEAD_UNIT = re.compile(r"^\W*(牵头单位|责任单位|配合单位|主办单�
 # "三是推动鞋产业数字化联动。" / "（二）加大政策扶持。": an enumerated heading inside a paragraph
 # (short, no figure); the sentences after it say what it means.
 _ENUM = r"[一二三四五六七八九十]"
-BARE_ITEM = re.compile(rf"^\s*(?:{_ENUM}是|[（(](?:{_ENUM}|\d){{1,3}}[）)]|{_ENUM}{{1,3}}、|\d{{1,2}}[.、．](?!\d))"
-                       r"[^\d]{0,20}$")
+_ITEM_MARK = rf"^\s*(?:{_ENUM}是|[（(](?:{_ENUM}|\d){{1,3}}[）)]|{_ENUM}{{1,3}}、|\d{{1,2}}[.、．](?!\d))"
+BARE_ITEM = re.compile(_ITEM_MARK + r"[^\d]{0,20}$")
 
 SENTENCE_FEATURES = (
     "match", "term_cov", "heading_cov", "chunk_score", "rank", "dense", "lexical", "kind_asked",
@@ -35,9 +35,19 @@ QUESTION_FEATURES = (
 )
 
 
+_COMMITS = re.compile(r"给予|须|应当|应|可|按|不超过|最高|奖励|补助|补贴|资助|元|%")
+
+
 def is_fragment(sentence: str) -> bool:
-    """A lead-unit line or a bare enumerated heading: says nothing quoted alone."""
-    return bool(LEAD_UNIT.search(sentence) or BARE_ITEM.match(sentence.strip()))
+    """A lead-unit line, or a bare enumerated heading that states no figure and commits to nothing
+    ("三是推动数字化联动。", not "一是给予五十万元奖励。"): says nothing quoted alone."""
+    if LEAD_UNIT.search(sentence):
+        return True
+    from rag.numbers import values
+
+    s = sentence.strip()
+    body = re.sub(_ITEM_MARK, "", s)
+    return bool(BARE_ITEM.match(s)) and not values(body) and not _COMMITS.search(body)
 
 
 def sentence_vector(*, match: float, term_cov: float, heading_cov: float, chunk_score: float, rank: int,

@@ -123,7 +123,7 @@ class Answerer:
             # A follow-up that names a place ("那平湖呢？") is about that place's documents.
             places = tuple(places_in(question, facets["places"]))
             docs = [d for d in (self.retriever.docs_about(places) if places else []) if d not in exclude]
-            filters = Filters(docs=tuple(docs), exclude=exclude) if docs else filters
+            filters = replace(filters or Filters(), docs=tuple(docs)) if docs else filters
         view = self.retriever.view
         terms = query_terms(query, view.bm25.idf, view.bm25.df)
         targets = tuple(dict.fromkeys(doc for doc, _ in named))
@@ -134,7 +134,8 @@ class Answerer:
             for _, alias in named:
                 content = content.replace(alias, " ")
             content = content if content.strip() else query
-            per_doc = [quoted_first(self.retriever.retrieve(content, k=k, filters=Filters(docs=(d,)),
+            per_doc = [quoted_first(self.retriever.retrieve(content, k=k,
+                                                            filters=replace(filters or Filters(), docs=(d,)),
                                                             vectors=dense),
                                     question) for d in targets]
             merged = [rc for rank in zip_longest(*per_doc) for rc in rank if rc is not None]

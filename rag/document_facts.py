@@ -27,8 +27,16 @@ INTENTS: dict[str, re.Pattern[str]] = {
 }
 
 
+# A question about applying (申报什么时候截止) or about what a draft says (讨论稿中对人才有什么补贴)
+# is about the content, not about the document.
+_CONTENT = re.compile(r"申报|申请|报名|受理|认定|资格|补贴|补助|奖励|措施|规定了|有什么|有哪些|哪些|什么内容|"
+                      r"apply|application|subsid|measure", re.I)
+
+
 def intent_of(question: str) -> str | None:
     """Which property of a document the question asks about, if it asks about one."""
+    if _CONTENT.search(question):
+        return None
     for intent, pattern in INTENTS.items():
         if pattern.search(question):
             return intent

@@ -18,7 +18,9 @@ _CN_NUM = rf"[{_DIGITS}十百千]+(?:点[{_DIGITS}]+)?"
 # What may follow a Chinese numeral for it to be a figure: a magnitude, a currency, a measure word.
 _UNIT = (r"万|亿|元|家|个|名|人|位|项|件|所|条|次|场|亩|平方|年|月|日|号|倍|届|天|小时|岁|周|批|台|套|类|"
          r"种|户|间|栋|层|公里|千米|米|吨|成|分钟|季度|%")
-_CN_FIGURE = re.compile(rf"(?<![第{_DIGITS}十百千万亿])(?:(百分之)({_CN_NUM})()|()({_CN_NUM})([万亿]*)(?={_UNIT}))")
+# not inside a word: 唯一一家, 统一年度, 同一批, 单一项, 万一, 进一步
+_NOT_AFTER = rf"(?<![第{_DIGITS}十百千万亿唯统同单进划专归逐])"
+_CN_FIGURE = re.compile(_NOT_AFTER + rf"(?:(百分之)({_CN_NUM})()|()({_CN_NUM})([万亿]*)(?={_UNIT}))")
 _ARABIC = re.compile(r"(\d+(?:\.\d+)?)\s*(万亿|千万|百万|万|亿|千)?")
 _MAGNITUDE = {"千": 1e3, "万": 1e4, "百万": 1e6, "千万": 1e7, "亿": 1e8, "万亿": 1e12}
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,9 +40,17 @@ class Verified:
         return bool(self.cited)
 
 
+def _as_written(text: str) -> str:
+    """Digits as the sentence writes them: full-width to half-width, no separators or spaces inside
+    (Chinese numerals in a model's sentence — 三项措施 — are words there, not figures to check)."""
+    t = unicodedata.normalize("NFKC", text)
+    t = re.sub(r"(?<=\d),(?=\d{3})", "", t)
+    return re.sub(r"(?<=\d)\s+(?=[\d.%万亿千元])|(?<=\d\.)\s+(?=\d)", "", t)
+
+
 def figures(text: str) -> list[str]:
-    """The numbers a sentence states, in canonical form (１.８ 亿元 -> 1.8, 二十八万元 -> 28)."""
-    return _NUMBER.findall(canonical(text))
+    """The numbers a sentence states in digits (１.８ 亿元 -> 1.8, 3,800 -> 3800)."""
+    return _NUMBER.findall(_as_written(text))
 
 
 def _has_figure(figure: str, text: str) -> bool:
@@ -52,7 +61,7 @@ def _sentence_figures_ok(body: str, sources: str) -> bool:
     """Each figure of the sentence occurs in its (canonical) sources: as the same digits (1.8亿元 /
     1.8 亿元 / full-width / 二十八万元 -> 28万元), or as the same amount written with another
     magnitude (280000元 for 28万元)."""
-    for m in re.finditer(r"(\d+(?:\.\d+)?)(?:万亿|千万|百万|万|亿|千)?", canonical(body)):
+    for m in re.finditer(r"(\d+(?:\.\d+)?)(?:万亿|千万|百万|万|亿|千)?", _as_written(body)):
         if not (_has_figure(m.group(1), sources) or same_figure(m.group(0), sources)):
             return False
     return True

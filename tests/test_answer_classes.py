@@ -149,6 +149,25 @@ def test_fragment_lines_are_recognised() -> None:
     assert is_fragment("三是推动鞋产业数字化联动。")
     assert is_fragment("（二）加大政策扶持。") and is_fragment("3.打造系列活动平台。")
     assert not is_fragment("三是推动鞋产业数字化联动，对完成数字化改造的企业给予补助。")
+    assert not is_fragment("一是给予五十万元奖励。")  # an enumerated item that states what is given
+
+
+@pytest.mark.parametrize("word", ["唯一一家", "统一年度", "进一步"])
+def test_numeral_characters_inside_words_are_no_figures(word: str) -> None:
+    assert not values(word)
+
+
+def test_questions_about_content_are_not_taken_for_questions_about_the_document() -> None:
+    from rag.document_facts import intent_of
+
+    for q in ("申报什么时候结束？", "征求意见稿中对人才有什么补贴？", "高新技术企业资格有效期几年？"):
+        assert intent_of(q) is None, q
+    assert intent_of("这个文件是正式发布的吗？") == "status"
+
+
+def test_a_document_question_about_a_place_outside_the_corpus_is_refused(seed_qa: PolicyQA) -> None:
+    answer = seed_qa.ask("深圳的皮具产业政策是谁发的？")
+    assert answer.refused and not answer.citations
 
 
 # -- history only for elliptical follow-ups -----------------------------------------------------

@@ -12,7 +12,7 @@ from rag.evidence import is_chinese, states_kind
 from rag.types import Answer
 
 # "有补贴吗？" asks whether support exists; the answer says so, and whether an amount is written.
-_YES_NO = re.compile(r"(吗|么)\s*[？?]?\s*$|有没有|是否|是不是|能不能|可不可以|可否|^(is|are|does|do|can) ", re.I)
+_YES_NO = re.compile(r"吗\s*[？?]?\s*$|有没有|是否|是不是|能不能|可不可以|可否|^(is|are|does|do|can) ", re.I)
 _SUPPORT = re.compile(r"补贴|补助|奖励|奖补|资金|扶持|资助|优惠|subsid|grant|fund|reward", re.I)
 _LIST_QUESTION = re.compile(r"哪些|哪几|分别|有什么|列举|包括|几项|几类|各自|what are|\blist\b", re.I)
 
