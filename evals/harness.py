@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.metrics import Span, aggregate, by_type, locate, score_question
+from rag.assessment import FIGURE_KINDS
 from rag.evidence import expected_kind
 from rag.retrieval import Filters
 from rag.service import PolicyQA
@@ -70,15 +71,14 @@ def negatives_of(qa: PolicyQA, questions: list[dict[str, Any]]) -> list[dict[str
     return out
 
 
-FIGURE_KINDS = ("money", "percent", "count", "date", "phone")
-
-
 def figure_negatives_of(qa: PolicyQA, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Must-refuse questions of the other kind: a question asking for a figure (amount, share, count,
     date, phone) asked with the paragraphs that state it taken out. Its document is still there, with
     related figures (a total where a per-firm amount is asked), but not the one asked. Left out when
     the figure still stands elsewhere: its extractive answer or all its key facts, in what remains."""
     squash = lambda t: re.sub(r"\s+", "", t)  # noqa: E731
+    docs = {d["doc"]: doc.text for d in qa.documents() if (doc := qa.document(d["doc"])) is not None}
+    whole = {d: squash(text) for d, text in docs.items()}
     out = []
     for q in questions:
         gold = q.get("gold") or []
@@ -89,15 +89,12 @@ def figure_negatives_of(qa: PolicyQA, questions: list[dict[str, Any]]) -> list[d
             continue
         hidden = [(c.doc_id, c.start, c.end) for c in qa.retriever.view.snapshot().chunks
                   if any(g.overlaps(c.doc_id, c.start, c.end) for g in spans)]
-        rest = {}
-        for d in qa.documents():
-            doc = qa.document(d["doc"])
-            if doc is None:
-                continue
-            text = doc.text
-            for _, hs, he in sorted((h for h in hidden if h[0] == d["doc"]), key=lambda h: -h[1]):
+        rest = dict(whole)  # what remains of each document with the stating paragraphs cut out
+        for d in {h[0] for h in hidden}:
+            text = docs[d]
+            for _, hs, he in sorted((h for h in hidden if h[0] == d), key=lambda h: -h[1]):
                 text = text[:hs] + "\n" + text[he:]
-            rest[d["doc"]] = squash(text)
+            rest[d] = squash(text)
         answer = squash(str(q.get("answer") or ""))
         facts = [squash(f) for f in q.get("key_facts") or []]
         wanted = facts or ([answer] if len(answer) >= 2 else [])

@@ -27,7 +27,7 @@ from evals.harness import figure_negatives_of, gold_spans, load_questions, negat
 from evals.splits import select
 from rag.answer_features import QUESTION_FEATURES, SENTENCE_FEATURES, question_vector
 from rag.answer_model import MODEL_PATH, AnswerModel, Logistic
-from rag.assessment import model_signals, refused_by_fact
+from rag.assessment import refused_by_fact
 from rag.evidence import is_chinese
 from rag.retrieval import Filters
 from rag.service import PolicyQA
@@ -105,7 +105,7 @@ def train(all_records: list[dict[str, Any]]) -> tuple[AnswerModel, dict[str, Any
     ys = np.array([lab for _, lab, _ in rows])
     sentence = fit(xs, ys, corpus_weights([c for *_, c in rows]), SENTENCE_FEATURES)
     xq = np.array([question_vector(probs=list(map(float, sentence.prob(r["sentences"]))) if r["sentences"] else [],
-                                   **model_signals(r["signals"])) for r in records], float)
+                                   **r["signals"]) for r in records], float)
     yq = np.array([r["answerable"] for r in records])
     corpora = [r["corpus"] for r in records]
     answerable = fit(xq, yq, corpus_weights(corpora), QUESTION_FEATURES)

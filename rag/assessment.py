@@ -38,10 +38,10 @@ MIN_SENTENCE_COVERAGE = 0.1
 SENTENCE_CHUNKS = 4  # answer sentences come from this many top paragraphs
 MEANING_CHUNKS = 2  # … or this many when sentences are compared by embedding (no shared words),
 MEANING_SENTENCES = 10  # at most this many sentences, in paragraph order
+# A question asking for one of these needs a sentence stating such a figure about the thing asked
+# before the model is asked (compared on the tuning split with "a figure of that kind" and with no
+# check: README "Quality").
 FIGURE_KINDS = ("money", "percent", "count", "date", "phone")
-# A figure question needs a sentence stating such a figure ("kind"; "focus": about the thing asked
-# too; "": leave it to the model), compared on the tuning split.
-FIGURE_CHECK = "focus"
 QUOTE_BONUS = 0.3  # a sentence containing a term the question quotes (“1+N”) is what is asked about
 
 
@@ -188,7 +188,6 @@ def signals(question: str, retrieved: Sequence[RetrievedChunk], terms: QueryTerm
         "best_match": max((x.coverage for x in sentences), default=0.0),
         "doc_cov": doc_cov, "entity_cov": entity_cov, "rare_cov": rare_cov,
         "best_states_focus": any(x.features and x.features[-1] > 0 for x in sentences),
-        "states_asked": any(x.states_kind and per_unit_ok(question, x.text) for x in sentences),
     }
 
 
@@ -215,12 +214,7 @@ def document_support(question: str, terms: QueryTerms, doc_id: str, view: Lexica
 def answerability(model: AnswerModel, sentences: Sequence[Sentence], sig: dict[str, Any]) -> float:
     """P(the documents answer the question), from the sentence probabilities and the signals."""
     probs = model.sentence.prob([s.features for s in sentences]) if sentences else np.zeros(0)
-    return float(model.answerable.prob(question_vector(probs=list(map(float, probs)), **model_signals(sig)))[0])
-
-
-def model_signals(sig: dict[str, Any]) -> dict[str, Any]:
-    """The signals the answerability model takes (the others feed the rules)."""
-    return {k: v for k, v in sig.items() if k != "states_asked"}
+    return float(model.answerable.prob(question_vector(probs=list(map(float, probs)), **sig))[0])
 
 
 def unknown_place(query: str, chinese: bool, view: LexicalView) -> list[str]:
@@ -234,14 +228,13 @@ def refused_by_fact(query: str, sentences: Sequence[Sentence], kind: str | None,
                     view: LexicalView, sig: dict[str, Any]) -> str:
     """Why the documents cannot answer, as a matter of fact rather than of degree, or "": the
     question names a place they never mention, there is nothing to quote, or it asks for a figure
-    and no candidate sentence states one of that kind (see FIGURE_CHECK)."""
+    and no candidate sentence states one of that kind about the thing asked (FIGURE_KINDS)."""
     places = unknown_place(query, chinese, view)
     if places:
         return f"the documents never mention {', '.join(places)}"
     if not sentences:
         return "no sentence to quote"
-    stated = sig["best_states_focus"] if FIGURE_CHECK == "focus" else sig["states_asked"]
-    if FIGURE_CHECK and kind in FIGURE_KINDS and not stated:
+    if kind in FIGURE_KINDS and not sig["best_states_focus"]:
         # a total does not answer "每家", nor a plan's output target "补贴多少"
         return f"no sentence states the {kind} asked for"
     return ""
@@ -258,7 +251,7 @@ def refusal(question: str, query: str, retrieved: Sequence[RetrievedChunk], term
             return f"the documents never mention {', '.join(places)}", None
         if not sentences:
             return "no sentence to quote", None
-        return _rule_refusal(question, retrieved, terms, sentences, kind, chinese, view), None
+        return _rule_refusal(retrieved, terms, sentences, kind, chinese, sig), None
     fact = refused_by_fact(query, sentences, kind, chinese, view, sig)
     if fact:
         return fact, None
@@ -266,15 +259,15 @@ def refusal(question: str, query: str, retrieved: Sequence[RetrievedChunk], term
     return ("" if p >= model.threshold else f"answerability {p:.2f} below {model.threshold:.2f}"), p
 
 
-def _rule_refusal(question: str, retrieved: Sequence[RetrievedChunk], terms: QueryTerms,
-                  sentences: Sequence[Sentence], kind: str | None, chinese: bool, view: LexicalView) -> str:
+def _rule_refusal(retrieved: Sequence[RetrievedChunk], terms: QueryTerms, sentences: Sequence[Sentence],
+                  kind: str | None, chinese: bool, sig: dict[str, Any]) -> str:
     """The hand-set rules used before a model is trained (and to compare against it)."""
     if chinese and terms.terms:
         # Several paragraphs may answer together (a comparison of two cities): count them jointly.
         best = terms.coverage("\n".join(_context(rc) for rc in retrieved[:3]))
         if best < MIN_CHUNK_COVERAGE:
             return f"the best paragraph covers only {best:.0%} of the question's terms"
-        if kind and not signals(question, retrieved, terms, sentences, kind, chinese, view)["kind_rule"]:
+        if kind and not sig["kind_rule"]:
             return f"no relevant sentence states the {kind} asked for"
     elif kind and not any(s.states_kind for s in sentences[:3]):
         return f"no close sentence states the {kind} asked for"

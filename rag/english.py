@@ -92,7 +92,7 @@ GLOSSARY: dict[str, str] = {
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9&'\-]*")
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
-_PLACE_SUFFIX = re.compile(r"(特别行政区|自治区|自治州|省|市|区|县|镇|乡|街道)$")
+PLACE_SUFFIX = re.compile(r"(特别行政区|自治区|自治州|自治县|新区|省|市|区|县|镇|乡|街道|村)$")
 
 
 def _singular(word: str) -> str:
@@ -122,7 +122,7 @@ def place_names(places: Iterable[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for place in places:
         for part in re.findall(r".+?(?:特别行政区|自治区|自治州|省|市|区|县|镇|乡|街道)|.+$", place):
-            core = _PLACE_SUFFIX.sub("", part)
+            core = PLACE_SUFFIX.sub("", part)
             if len(core) >= 2 and all("\u4e00" <= ch <= "\u9fff" for ch in core):
                 for py in _pinyins(core):
                     out.setdefault(py, core)

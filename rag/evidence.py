@@ -169,9 +169,6 @@ def query_terms(query: str, idf: Callable[[str], float], df: Callable[[str], int
     return QueryTerms(tuple(known), tuple(t for t in kept if seen[t] == 0))
 
 
-_PLACE_SUFFIX = re.compile(r"(特别行政区|自治区|自治州|自治县|新区|省|市|区|县|镇|乡|街道|村)$")
-
-
 def unknown_places(query: str, occurs: Callable[[str], bool]) -> list[str]:
     """Place names in the question that occur nowhere in the indexed documents.
 
@@ -181,14 +178,14 @@ def unknown_places(query: str, occurs: Callable[[str], bool]) -> list[str]:
     """
     import jieba.posseg as pseg
 
-    from rag.english import dictionary_places
+    from rag.english import PLACE_SUFFIX, dictionary_places
 
     known = dictionary_places()
     out = []
     for w, flag in pseg.lcut(normalise(query)):
         if flag != "ns" or len(w) < 2 or occurs(w):
             continue
-        core = _PLACE_SUFFIX.sub("", w)
+        core = PLACE_SUFFIX.sub("", w)
         if len(core) >= 2 and core != w and occurs(core):
             continue
         if w in known or core != w:

@@ -46,9 +46,9 @@ def has_subject(question: str, known: Collection[str] = ()) -> bool:
 
     if any(k and k in question for k in known):
         return True
-    nouns = [w for w, flag in pseg.lcut(question)
-             if flag.startswith(_TOPICAL) and len(w) >= 2 and w not in _GENERIC]
-    return any(flag for w, flag in pseg.lcut(question) if flag in ("ns", "nt") and len(w) >= 2) or len(nouns) >= 1
+    # a place or organisation, or any specific content word
+    return any(len(w) >= 2 and (flag in ("ns", "nt") or (flag.startswith(_TOPICAL) and w not in _GENERIC))
+               for w, flag in pseg.lcut(question))
 
 
 def is_followup(question: str, known: Collection[str] = ()) -> bool:

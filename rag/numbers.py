@@ -51,13 +51,18 @@ def _convert(m: re.Match[str]) -> str:
     return f"{value}{magnitude}"
 
 
-def canonical(text: str) -> str:
-    """Search form of the figures in text: half-width digits, no thousands separators or spaces
-    inside a figure, Chinese numerals as digits (二十八万元 -> 28万元, 百分之七十 -> 70%)."""
+def as_written(text: str) -> str:
+    """Digits as the text writes them: half-width, no thousands separators or spaces inside a
+    figure (１.８ 亿元 -> 1.8亿元, 3,800 -> 3800); Chinese numerals stay as they are."""
     t = unicodedata.normalize("NFKC", text)
     t = re.sub(r"(?<=\d),(?=\d{3})", "", t)
-    t = re.sub(r"(?<=\d)\s+(?=[\d.%万亿千元])|(?<=\d\.)\s+(?=\d)", "", t)
-    t = re.sub(r"(?<=\d)\s+(?=(?:万|亿|千)?元)", "", t)
+    return re.sub(r"(?<=\d)\s+(?=[\d.%万亿千元])|(?<=\d\.)\s+(?=\d)", "", t)
+
+
+def canonical(text: str) -> str:
+    """Search form of the figures in text: as_written(), and Chinese numerals as digits
+    (二十八万元 -> 28万元, 百分之七十 -> 70%)."""
+    t = as_written(text)
     if re.search(rf"[{_DIGITS}十百千]", t):
         t = _CN_FIGURE.sub(_convert, t)
     return t
@@ -73,11 +78,6 @@ def values(text: str) -> list[float]:
             continue
         out.append(v * _MAGNITUDE.get(m.group(2) or "", 1.0))
     return out
-
-
-def figures(text: str) -> list[str]:
-    """The figures of text as written after canonical(): "28万", "70", "2024"."""
-    return [m.group(1) + (m.group(2) or "") for m in _ARABIC.finditer(canonical(text))]
 
 
 def same_figure(figure: str, text: str) -> bool:

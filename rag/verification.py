@@ -9,11 +9,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.numbers import canonical, same_figure
+from rag.numbers import as_written, canonical, same_figure
 
 _MARKER = re.compile(r"\[\^?(\d+)\]")
 _MULTI = re.compile(r"[\[【]\s*(\d+(?:\s*[,，、;；]\s*\d+)+)\s*[\]】]")
@@ -40,17 +39,10 @@ class Verified:
         return bool(self.cited)
 
 
-def _as_written(text: str) -> str:
-    """Digits as the sentence writes them: full-width to half-width, no separators or spaces inside
-    (Chinese numerals in a model's sentence — 三项措施 — are words there, not figures to check)."""
-    t = unicodedata.normalize("NFKC", text)
-    t = re.sub(r"(?<=\d),(?=\d{3})", "", t)
-    return re.sub(r"(?<=\d)\s+(?=[\d.%万亿千元])|(?<=\d\.)\s+(?=\d)", "", t)
-
-
 def figures(text: str) -> list[str]:
-    """The numbers a sentence states in digits (１.８ 亿元 -> 1.8, 3,800 -> 3800)."""
-    return _NUMBER.findall(_as_written(text))
+    """The numbers a sentence states in digits (１.８ 亿元 -> 1.8, 3,800 -> 3800). Chinese numerals in
+    a model's sentence (三项措施) are words there, not figures to check; in the sources they are."""
+    return _NUMBER.findall(as_written(text))
 
 
 def _has_figure(figure: str, text: str) -> bool:
@@ -61,7 +53,7 @@ def _sentence_figures_ok(body: str, sources: str) -> bool:
     """Each figure of the sentence occurs in its (canonical) sources: as the same digits (1.8亿元 /
     1.8 亿元 / full-width / 二十八万元 -> 28万元), or as the same amount written with another
     magnitude (280000元 for 28万元)."""
-    for m in re.finditer(r"(\d+(?:\.\d+)?)(?:万亿|千万|百万|万|亿|千)?", _as_written(body)):
+    for m in re.finditer(r"(\d+(?:\.\d+)?)(?:万亿|千万|百万|万|亿|千)?", as_written(body)):
         if not (_has_figure(m.group(1), sources) or same_figure(m.group(0), sources)):
             return False
     return True
