@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evals.metrics import Span, aggregate, by_type, locate, score_question
-from rag.assessment import FIGURE_KINDS
-from rag.evidence import expected_kind
+from evals.metrics import aggregate, by_type, score_question
+from evals.negatives import gold_spans
 from rag.retrieval import Filters
 from rag.service import PolicyQA
 
@@ -34,77 +32,6 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
     return questions
 
 
-def gold_spans(qa: PolicyQA, q: dict[str, Any]) -> tuple[list[Span], list[str]]:
-    spans, problems = [], []
-    for g in q.get("gold") or []:
-        doc = qa.document(g["doc"])
-        where = locate(doc.text, g["evidence"]) if doc else None
-        if where is None:
-            problems.append(f"evidence not found in {g['doc']}: {g['evidence'][:30]}")
-        else:
-            spans.append(Span(g["doc"], *where))
-    return spans, problems
-
-
-def negatives_of(qa: PolicyQA, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Must-refuse questions made from answerable ones (as the RGB benchmark does): the question is
-    asked with its gold document(s) taken out of the search, so the documents left do not answer it.
-    A question that another document still answers is left out: its evidence or its (extractive)
-    answer stands verbatim there, or all its key facts do."""
-    squash = lambda t: re.sub(r"\s+", "", t)  # noqa: E731
-    texts = {d["doc"]: squash(doc.text) for d in qa.documents() if (doc := qa.document(d["doc"])) is not None}
-    out = []
-    for q in questions:
-        gold = q.get("gold") or []
-        if not q.get("answerable", True) or not gold:
-            continue
-        docs = tuple(dict.fromkeys(g["doc"] for g in gold))
-        answer = squash(str(q.get("answer") or ""))
-        wanted = [squash(g["evidence"]) for g in gold] + ([answer] if len(answer) >= 4 else [])
-        facts = [squash(f) for f in q.get("key_facts") or []]
-        others = [text for doc, text in texts.items() if doc not in docs]
-        if any(w and w in text for text in others for w in wanted) or (
-                facts and any(all(f in text for f in facts) for text in others)):
-            continue
-        out.append({**q, "id": q["id"] + "#without-gold", "type": "negative", "answerable": False,
-                    "exclude": docs, "key_facts": []})
-    return out
-
-
-def figure_negatives_of(qa: PolicyQA, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Must-refuse questions of the other kind: a question asking for a figure (amount, share, count,
-    date, phone) asked with the paragraphs that state it taken out. Its document is still there, with
-    related figures (a total where a per-firm amount is asked), but not the one asked. Left out when
-    the figure still stands elsewhere: its extractive answer or all its key facts, in what remains."""
-    squash = lambda t: re.sub(r"\s+", "", t)  # noqa: E731
-    docs = {d["doc"]: doc.text for d in qa.documents() if (doc := qa.document(d["doc"])) is not None}
-    whole = {d: squash(text) for d, text in docs.items()}
-    out = []
-    for q in questions:
-        gold = q.get("gold") or []
-        if not q.get("answerable", True) or not gold or expected_kind(q["question"]) not in FIGURE_KINDS:
-            continue
-        spans, problems = gold_spans(qa, q)
-        if problems or not spans:
-            continue
-        hidden = [(c.doc_id, c.start, c.end) for c in qa.retriever.view.snapshot().chunks
-                  if any(g.overlaps(c.doc_id, c.start, c.end) for g in spans)]
-        rest = dict(whole)  # what remains of each document with the stating paragraphs cut out
-        for d in {h[0] for h in hidden}:
-            text = docs[d]
-            for _, hs, he in sorted((h for h in hidden if h[0] == d), key=lambda h: -h[1]):
-                text = text[:hs] + "\n" + text[he:]
-            rest[d] = squash(text)
-        answer = squash(str(q.get("answer") or ""))
-        facts = [squash(f) for f in q.get("key_facts") or []]
-        wanted = facts or ([answer] if len(answer) >= 2 else [])
-        if not wanted or any(all(w in text for w in wanted) for text in rest.values()):
-            continue
-        out.append({**q, "id": q["id"] + "#without-evidence", "type": "negative-figure", "answerable": False,
-                    "exclude_spans": hidden, "key_facts": []})
-    return out
-
-
 def run_eval(qa: PolicyQA, questions: list[dict[str, Any]], k: int = 10,
              progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     items = []
@@ -124,7 +51,8 @@ def run_eval(qa: PolicyQA, questions: list[dict[str, Any]], k: int = 10,
             "id": q["id"], "type": q.get("type", ""), "question": q["question"], "answerable": answerable,
             "latency_ms": round(latency, 1),
             "scores": score_question(spans, [(r.chunk.doc_id, r.chunk.start, r.chunk.end) for r in retrieved],
-                                     ans, q.get("key_facts") or [], answerable),
+                                     ans, q.get("key_facts") or [], answerable,
+                                     extract=str(q.get("answer") or "") if q.get("type") == "external" else ""),
             "answer": ans["answer"], "refused": ans["refused"], "mode": ans["mode"], "notice": ans["notice"],
             "verification": ans["verification"],
             "citations": [f"{c['doc']}#{c['start']}-{c['end']}" for c in ans["citations"]],
@@ -186,7 +114,8 @@ def headline(report: dict[str, Any]) -> str:
         f"[{report.get('mode')}{'/' + report['split'] if report.get('split') else ''}] n={report['n']} "
         f"  recall@1={f(r['recall@1'])} recall@5={f(r['recall@5'])} "
         f"recall@10={f(r['recall@10'])} "
-        f"mrr={f(r['mrr'])}  key_fact_recall={f(a['key_fact_recall'])} citation_precision={f(a['citation_precision'])} "
+        f"mrr={f(r['mrr'])}  key_fact_recall={f(a['key_fact_recall'])} answer_recall={f(a.get('answer_recall'))} "
+        f"citation_precision={f(a['citation_precision'])} "
         f"refusal_accuracy={f(a['refusal_accuracy'])} false_refusal_rate={f(a['false_refusal_rate'])}  "
         f"latency p50={lat['p50_ms']}ms p95={lat['p95_ms']}ms{llm}"
     )

@@ -45,9 +45,11 @@ def _squash(text: str) -> str:
 
 def score_question(
     gold: Sequence[Span], retrieved: Sequence[tuple[str, int, int]], answer: dict[str, Any],
-    key_facts: Sequence[str], answerable: bool,
+    key_facts: Sequence[str], answerable: bool, extract: str = "",
 ) -> dict[str, Any]:
-    """Per-question scores; retrieved is (doc, start, end) best first; answer is the ask --json object."""
+    """Per-question scores; retrieved is (doc, start, end) best first; answer is the ask --json object.
+    `extract`: the gold answer when it is a span of the document (the ncp questions), which a right
+    extractive answer quotes whole: answer_recall is 1 when it stands in the answer."""
     out: dict[str, Any] = {"refused": bool(answer["refused"])}
     if answerable and gold:
         first = next((r + 1 for r, (d, s, e) in enumerate(retrieved) if any(g.overlaps(d, s, e) for g in gold)), None)
@@ -60,6 +62,8 @@ def score_question(
         text = _squash(answer["answer"]) if not answer["refused"] else ""
         out["key_facts_found"] = [f for f in key_facts if _squash(f) in text]
         out["key_fact_recall"] = len(out["key_facts_found"]) / len(key_facts)
+    if answerable and extract:
+        out["answer_recall"] = float(not answer["refused"] and _squash(extract) in _squash(answer["answer"]))
     if answerable and gold and not answer["refused"]:
         cites = answer["citations"]
         good = sum(1 for c in cites if any(g.overlaps(c["doc"], c["start"], c["end"]) for g in gold))
@@ -81,6 +85,7 @@ def aggregate(items: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "key_fact_recall": _mean(
             i["scores"]["key_fact_recall"] for i in answerable if "key_fact_recall" in i["scores"]
         ),
+        "answer_recall": _mean(i["scores"]["answer_recall"] for i in answerable if "answer_recall" in i["scores"]),
         "citation_precision": correct / cites if cites else None,
         "refusal_accuracy": _mean(1.0 if i["scores"]["refused"] else 0.0 for i in unanswerable),
         "false_refusal_rate": _mean(1.0 if i["scores"]["refused"] else 0.0 for i in answerable),

@@ -19,7 +19,8 @@ def row(name: str, report: dict[str, Any]) -> str:
     r, a, neg = report["retrieval"], report["answer"], report.get("negatives") or {}
     fig = report.get("figure_negatives") or {}
     return (f"| {name} | {report['n']} | {_f(r['recall@5'])} | {_f(r['mrr'])} | {_f(a['key_fact_recall'])} | "
-            f"{_f(a['citation_precision'])} | {_f(a['refusal_accuracy'])} | {_f(a['false_refusal_rate'])} | "
+            f"{_f(a.get('answer_recall'))} | {_f(a['citation_precision'])} | {_f(a['refusal_accuracy'])} | "
+            f"{_f(a['false_refusal_rate'])} | "
             f"{neg.get('n', 0)} | {_f(neg.get('refusal_accuracy'))} | {fig.get('n', 0)} | "
             f"{_f(fig.get('refusal_accuracy'))} | {report['latency']['p50_ms']} / "
             f"{report['latency']['p95_ms']} |")
@@ -27,10 +28,11 @@ def row(name: str, report: dict[str, Any]) -> str:
 
 def summary(results: Path) -> str:
     lines = ["# Quality by split (`make eval`, offline extractive mode)", "",
-             "| set | n | recall@5 | MRR | key-fact recall | citation precision | refusal acc. (unanswerable) | "
+             "| set | n | recall@5 | MRR | key-fact recall | answer recall | citation precision | "
+             "refusal acc. (unanswerable) | "
              "false refusals | negatives n | refusal on negatives | figure negatives n | refusal on them | "
              "p50 / p95 ms |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     by_type: list[str] = []
     for corpus, split in ROWS:
         path = results / f"{corpus}-{split}.json"
@@ -45,7 +47,8 @@ def summary(results: Path) -> str:
     lines += ["", "Negatives: each answerable question asked with its gold document(s) left out of the search "
               "(must refuse); questions another document still answers are left out. Figure negatives: a "
               "question asking for an amount, share, count, date or phone asked with the paragraphs stating it "
-              "left out (its document, with related figures, stays).", "",
+              "left out (its document, with related figures, stays). Answer recall (ncp): the gold extractive answer "
+              "stands whole in the answer.", "",
               "## Dev by type", "", lines[2], lines[3], *by_type, ""]
     return "\n".join(lines)
 

@@ -3,10 +3,10 @@ and its data card rag/models/answerer.md.
 
 Material (tuning split only, evals/splits/): the dev questions on the seed corpus and the ncp
 questions on the ncp corpus, each asked as is and again with its gold document(s) left out of the
-search (must refuse; see evals.harness.negatives_of). Each candidate sentence is labelled by whether
+search (must refuse; see evals.negatives.negatives_of). Each candidate sentence is labelled by whether
 its span overlaps a gold evidence span; each question by whether the documents searched answer it.
 Must-refuse questions of a second kind ask for a figure with the paragraphs stating it left out
-(evals.harness.figure_negatives_of). Both corpora weigh the same in the fit. The refusal threshold is
+(evals.negatives.figure_negatives_of). Both corpora weigh the same in the fit. The refusal threshold is
 the highest answerability at which false refusals on the tuning split stay at or below
 TARGET_FALSE_REFUSAL in each corpus.
 
@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from evals.harness import figure_negatives_of, gold_spans, load_questions, negatives_of
+from evals.harness import load_questions
+from evals.negatives import figure_negatives_of, gold_spans, negatives_of
 from evals.splits import select
 from rag.answer_features import QUESTION_FEATURES, SENTENCE_FEATURES, question_vector
 from rag.answer_model import MODEL_PATH, AnswerModel, Logistic

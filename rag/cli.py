@@ -110,7 +110,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from evals.harness import figure_negatives_of, headline, load_questions, negatives_of, run_eval, write_report
+    from evals.harness import headline, load_questions, run_eval, write_report
+    from evals.negatives import figure_negatives_of, negatives_of
     from evals.splits import select
 
     corpus = Path(args.corpus) if args.corpus else None
