@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from evals.baseline import NaiveRAG
-from evals.harness import load_questions
+from evals.harness import gold_spans, load_questions
 from evals.metrics import score_question
-from evals.negatives import gold_spans
 from evals.report import write_report
 from evals.splits import SPLITS, select
 from rag.chunking import search_text

@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evals.metrics import aggregate, by_type, score_question
-from evals.negatives import gold_spans
+from evals.metrics import Span, aggregate, by_type, locate, score_question
 from rag.retrieval import Filters
 from rag.service import PolicyQA
 
@@ -30,6 +29,18 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
                     raise ValueError(f"{path}:{n}: missing field {field!r}")
             questions.append(q)
     return questions
+
+
+def gold_spans(qa: PolicyQA, q: dict[str, Any]) -> tuple[list[Span], list[str]]:
+    spans, problems = [], []
+    for g in q.get("gold") or []:
+        doc = qa.document(g["doc"])
+        where = locate(doc.text, g["evidence"]) if doc else None
+        if where is None:
+            problems.append(f"evidence not found in {g['doc']}: {g['evidence'][:30]}")
+        else:
+            spans.append(Span(g["doc"], *where))
+    return spans, problems
 
 
 def run_eval(qa: PolicyQA, questions: list[dict[str, Any]], k: int = 10,

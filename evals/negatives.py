@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from evals.metrics import Span, locate
+from evals.harness import gold_spans
 from rag.assessment import FIGURE_KINDS
 from rag.evidence import expected_kind
 from rag.service import PolicyQA
@@ -56,18 +56,6 @@ class Paragraphs:
         skip = set(outside)
         hits = Counter(i for g in grams for i in self.postings.get(g, ()) if self.docs[i] not in skip)
         return bool(hits) and max(hits.values()) >= NEAR_COPY * len(grams)
-
-
-def gold_spans(qa: PolicyQA, q: dict[str, Any]) -> tuple[list[Span], list[str]]:
-    spans, problems = [], []
-    for g in q.get("gold") or []:
-        doc = qa.document(g["doc"])
-        where = locate(doc.text, g["evidence"]) if doc else None
-        if where is None:
-            problems.append(f"evidence not found in {g['doc']}: {g['evidence'][:30]}")
-        else:
-            spans.append(Span(g["doc"], *where))
-    return spans, problems
 
 
 def negatives_of(qa: PolicyQA, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:

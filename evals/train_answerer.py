@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from evals.harness import load_questions
-from evals.negatives import figure_negatives_of, gold_spans, negatives_of
+from evals.harness import gold_spans, load_questions
+from evals.negatives import figure_negatives_of, negatives_of
 from evals.splits import select
 from rag.answer_features import QUESTION_FEATURES, SENTENCE_FEATURES, question_vector
 from rag.answer_model import MODEL_PATH, AnswerModel, Logistic
