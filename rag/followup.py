@@ -15,11 +15,14 @@ from typing import Any
 # Words that point back at an earlier turn: "那…呢", "它/该/这些", "类似的", "what about".
 _POINTS_BACK = re.compile(
     r"^(那|那么|还有|另外|再问|再说|那边|这边)|^(它|它们|他们|该|这个|这份|这些|那个|那份|上述|其(?!他|它|余))|"
-    r"类似|同样的|也有|那边|这方面|上面说的|刚才|前面说的", re.I)
+    r"类似|同样的|也有|这方面|上面说的|刚才|前面说的", re.I)
 _ONLY_CUE = re.compile(r"^.{0,8}呢\s*[？?]?$")  # "平湖呢？"
 _CUE_WORDS = re.compile(r"^(那么|那|还有|另外|再问)|呢(?=\s*[？?]?\s*$)|[？?]\s*$")
-_EN_POINTS_BACK = re.compile(
-    r"^(and|what about|how about|also)\b|\b(it|its|they|their|them|those|these|that one|the same)\b", re.I)
+_EN_POINTS_BACK = re.compile(r"^(and|what about|how about|also)\b", re.I)
+# Pronouns point back only in a question that names nothing of its own (no proper noun after the
+# first word: "How many positions did they offer?", not "…did Lucheng's fairs … they offer?").
+_EN_PRONOUN = re.compile(r"\b(it|its|they|their|them|those|these|that one|the same)\b", re.I)
+_EN_PROPER = re.compile(r"(?<=\s)[A-Z][a-z]{2,}")
 _EN_WORD = re.compile(r"[A-Za-z]+")
 # Nouns that name no topic of their own: what a follow-up asks about the topic before it.
 _GENERIC = {"政策", "文件", "规定", "问题", "情况", "内容", "时候", "时间", "东西", "事情", "方面", "地方",
@@ -28,8 +31,14 @@ _GENERIC = {"政策", "文件", "规定", "问题", "情况", "内容", "时候"
             # verbs any question may use
             "申请", "申报", "办理", "提供", "支持", "扶持", "发布", "印发", "到期", "开始", "结束", "需要",
             "可以", "能够", "享受", "给予", "联系", "咨询", "负责", "知道", "告诉", "请问", "还有", "具体",
-            "报名", "填写", "提交", "审核", "审批", "参加", "获得", "领取", "兑现", "拨付", "操作", "准备"}
+            "报名", "填写", "提交", "审核", "审批", "参加", "获得", "领取", "兑现", "拨付", "操作", "准备",
+            "截止", "上限", "下限", "到账", "叠加", "排队", "批下来", "有效", "满足", "符合"}
 _TOPICAL = ("n", "vn", "nz", "j", "l", "v", "eng")
+# A modal fused with a one-character verb by the segmenter ("能补", "能领", "可拿", "要交"): what a
+# follow-up asks ("最多能补多少？"), not a topic.
+_MODAL_VERB = re.compile(r"^[能可会要想得][\u4e00-\u9fff]$")
+# A quoted term or a named document ("什么是“无接触点餐”？", "《实施意见》…") is a topic of its own.
+_QUOTED = re.compile(r"[“\"《「][^”\"》」]{2,}[”\"》」]")
 
 
 def last_user_turn(history: Sequence[dict[str, Any]] | None) -> str:
@@ -44,10 +53,10 @@ def has_subject(question: str, known: Collection[str] = ()) -> bool:
     specific noun (设计人才, 展位费) besides words any follow-up may use (补贴, 条件, 电话)."""
     import jieba.posseg as pseg
 
-    if any(k and k in question for k in known):
+    if any(k and k in question for k in known) or _QUOTED.search(question):
         return True
     # a place or organisation, or any specific content word
-    return any(len(w) >= 2 and (flag in ("ns", "nt") or (flag.startswith(_TOPICAL) and w not in _GENERIC))
+    return any(len(w) >= 2 and (flag in ("ns", "nt") or (flag.startswith(_TOPICAL) and w not in _GENERIC and not _MODAL_VERB.match(w)))
                for w, flag in pseg.lcut(question))
 
 
@@ -58,7 +67,8 @@ def is_followup(question: str, known: Collection[str] = ()) -> bool:
     if not q:
         return False
     if _EN_WORD.fullmatch(q.replace(" ", "")[:1] or "x") and len(re.findall(r"[\u4e00-\u9fff]", q)) < 2:
-        return bool(_EN_POINTS_BACK.search(q)) or len(_EN_WORD.findall(q)) < 4
+        return (bool(_EN_POINTS_BACK.search(q)) or len(_EN_WORD.findall(q)) < 4
+                or bool(_EN_PRONOUN.search(q) and not _EN_PROPER.search(q)))
     return bool(_POINTS_BACK.search(q) or _ONLY_CUE.match(q)) or not has_subject(q, known)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from rag.answer_features import CONNECTIVE, is_fragment
 from rag.answering import REFUSAL
-from rag.followup import is_followup
+from rag.followup import condense, is_followup
 from rag.numbers import canonical, same_figure, values
 from rag.service import PolicyQA
 from rag.settings import Settings
@@ -177,6 +177,11 @@ def test_a_document_question_about_a_place_outside_the_corpus_is_refused(seed_qa
     ("它的有效期到哪年？", True), ("And what about Pinghu?", True), ("How much is it?", True),
     ("平湖对设计人才有什么奖励？", False), ("狮岭镇皮具产业有哪些资金扶持？", False),
     ("展会补助标准是多少？", False), ("What subsidies does Shenzhen offer to leather firms?", False),
+    # a verb is no topic of its own: these ask about what came before
+    ("最多能补多少？", True), ("多久能到账？", True), ("有上限吗？", True), ("When do they close applications?", True),
+    # a quoted term, "那边" inside a sentence, a pronoun beside a place name: standalone
+    ("什么是“无接触点餐”？", False), ("我在狮岭做皮具，厂房太挤了，政府那边有没有啥打算？", False),
+    ("How many firms took part in Lucheng's design fairs, and how many jobs did they offer?", False),
 ])
 def test_which_questions_are_elliptical(question: str, elliptical: bool) -> None:
     assert is_followup(question, ["平湖", "狮岭", "鹿城", "白云区"]) is elliptical
@@ -196,6 +201,17 @@ def test_an_elliptical_follow_up_carries_the_topic_over(seed_qa: PolicyQA) -> No
     answer = seed_qa.ask("那平湖呢？", history=history)
     assert not answer.refused and answer.citations[0].doc == PINGHU
     assert SHILING not in [c.doc for c in answer.citations]
+
+
+def test_a_verb_only_follow_up_asks_about_the_topic_before_it(seed_qa: PolicyQA) -> None:
+    first = "平湖对箱包设计人才有什么支持？"
+    before = seed_qa.ask(first)
+    assert not before.refused and before.citations[0].doc == PINGHU
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": before.text}]
+    assert first in condense("最多能补多少？", history)
+    # the amount is asked of Pinghu's support: another city's figure must not answer it
+    answer = seed_qa.ask("最多能补多少？", history=history)
+    assert {c.doc for c in answer.citations} <= {PINGHU}
 
 
 def test_history_does_not_leak_into_a_question_asked_under_a_filter(seed_qa: PolicyQA) -> None:
