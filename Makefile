@@ -11,7 +11,7 @@ export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-test browser run ingest test lint eval eval-llm-stub bench bench-laws clean loadtest train-answerer
+.PHONY: install install-test browser run ingest test lint eval eval-llm-stub bench bench-laws clean loadtest train-answerer train-injection
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -90,6 +90,13 @@ eval: install
 train-answerer: install
 	$(BIN)/pip install -q -e '.[train]'
 	$(BIN)/python -m evals.train_answerer --shared $(SHARED)
+
+# The check of sentences that speak to a chatbot (rag/models/injection.json): positives and hard
+# negatives in evals/injection/, every seed and ncp sentence as negatives; reports the held-out
+# paraphrases (tests/fixtures/injection_heldout.txt) and the laws corpus's sentences it flags (~5 min).
+train-injection: install
+	$(BIN)/pip install -q -e '.[train]'
+	$(BIN)/python -W ignore -m evals.train_injection --shared $(SHARED) --laws
 
 # 20 users asking over HTTP for 60 s, then again while a rebuild re-indexes in the background, against a
 # server on a temporary copy of corpus/ (loopback only; data/ untouched); ~3-5 minutes on 2 cores.

@@ -1,7 +1,8 @@
 """Check an LLM answer against the paragraphs it cites, before anyone sees it.
 
 - every [n] must name a paragraph that was given to the model; other markers are removed;
-- every figure in a sentence must occur in a paragraph that sentence cites;
+- every figure in a sentence must occur in a paragraph that sentence cites, outside any sentence
+  that speaks to the bot (rag.injection);
 - a sentence with no valid citation is kept only when it states no fact (e.g. "现有文件未提及…");
 - citations are renumbered 1..m in order of first use.
 """
@@ -12,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.injection import without_bot_sentences
 from rag.numbers import as_written, canonical, same_figure
 
 _MARKER = re.compile(r"\[\^?(\d+)\]")
@@ -68,7 +70,8 @@ def _normalise_markers(text: str) -> str:
 
 def verify(raw: str, paragraphs: Sequence[str]) -> Verified:
     text = _normalise_markers(raw.strip())
-    norm_paragraphs = [canonical(p) for p in paragraphs]
+    # a sentence that speaks to the bot is no support for anything: a figure only it states is dropped
+    norm_paragraphs = [canonical(without_bot_sentences(p)) for p in paragraphs]
     kept: list[tuple[str, list[int]]] = []
     removed = dropped_count = 0
     dropped: list[str] = []
