@@ -7,6 +7,7 @@ is rejected with the reason and the existing index stays as it was.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
 import tempfile
@@ -19,6 +20,7 @@ from rag.indexing import Indexer, Progress
 from rag.lexical import add_words
 from rag.loading import SUPPORTED_SUFFIXES, LoadError, load_file, manifest_words
 from rag.manifest import MANIFEST_NAME, load_manifest, save_manifest
+from rag.sanitize import BIDI, unsafe_in_field
 from rag.writer_lock import IndexBusyError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -44,7 +46,8 @@ def safe_name(name: str) -> str:
     base = (name or "").strip()
     if not base or base != Path(base).name or base in (".", "..") or base.startswith("."):
         raise AdminError(f"不允许的文件名：{name!r}（只能是文件名，不能含路径）")
-    if _BAD_NAME.search(base) or len(base.encode()) > 200:  # file systems count bytes
+    too_long = len(base.encode("utf-8", "replace")) > 200  # file systems count bytes
+    if _BAD_NAME.search(base) or BIDI.search(base) or unsafe_in_field(base) or too_long:
         raise AdminError(f"不允许的文件名：{name!r}（含不允许的字符或过长）")
     if base == MANIFEST_NAME:
         raise AdminError("不能上传或删除 manifest.toml")
@@ -55,7 +58,8 @@ def safe_name(name: str) -> str:
 
 
 def clean_meta(fields: dict[str, Any]) -> dict[str, Any]:
-    """Only known fields; lists from comma-separated text; surrounding spaces trimmed."""
+    """Only known fields; lists from comma-separated text; surrounding spaces trimmed. A field holding
+    a control, line-break or bidi character is refused naming the field (before anything is written)."""
     meta: dict[str, Any] = {}
     for key in EDITABLE_FIELDS:
         if key not in fields or fields[key] is None:
@@ -66,7 +70,18 @@ def clean_meta(fields: dict[str, Any]) -> dict[str, Any]:
             meta[key] = [str(v).strip() for v in items if str(v).strip()]
         else:
             meta[key] = str(value).strip()
+        for item in meta[key] if key in LIST_FIELDS else [meta[key]]:
+            bad = unsafe_in_field(item)
+            if bad is not None:
+                raise AdminError(f"元数据字段 {key}（{_LABEL.get(key, key)}）含不允许的字符 U+{ord(bad):04X}，未保存")
+            if len(item) > 500:
+                raise AdminError(f"元数据字段 {key}（{_LABEL.get(key, key)}）过长（{len(item)} 字，上限 500），未保存")
     return meta
+
+
+_LABEL = {"title": "标题", "issuer": "发文机关", "doc_number": "文号", "date": "日期", "region": "地区",
+          "industry": "行业", "doc_type": "文件类型", "status": "状态", "valid_period": "有效期",
+          "contact": "联系方式", "aliases": "简称"}
 
 
 class DocumentAdmin:
@@ -85,28 +100,34 @@ class DocumentAdmin:
             size, limit = len(data) / 2**20, self.max_bytes / 2**20
             raise AdminError(f"{doc_id}：文件过大（{size:.1f} MB，上限 {limit:.0f} MB）")
         target = self.corpus_dir / doc_id
-        exists = target.exists()
+        exists = target.exists() or target.is_symlink()
         if exists and not replace:
             raise AdminError(f"{doc_id} 已存在；如需更新，请选择“替换”")
+        fields = clean_meta(meta or {})  # refused before anything is written
+        digest = hashlib.sha256(data).hexdigest()
+        same = sorted({r.doc_id for r in self.catalog.documents()
+                       if r.content_hash.split(":")[0] == digest and r.doc_id != doc_id})
+        if same:
+            raise AdminError(f"{doc_id}：与已有文件 {same[0]} 内容完全相同，未上传")
         self.corpus_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=Path(doc_id).suffix, dir=self.corpus_dir)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             manifest = load_manifest(self.corpus_dir)
-            entry = {**manifest.get(doc_id, {}), **clean_meta(meta or {})}
+            entry = {**manifest.get(doc_id, {}), **fields}
             try:
-                doc = load_file(Path(tmp), entry)
+                doc = load_file(Path(tmp), entry, limits=self.indexer.limits)
             except LoadError as err:
                 raise AdminError(f"{doc_id}：无法读取（{err.reason}），已拒绝，现有索引未改动") from err
+            if entry:
+                manifest[doc_id] = entry
+                save_manifest(self.corpus_dir, manifest)  # before the file: a failure leaves neither
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         doc = dataclasses.replace(doc, doc_id=doc_id)
-        if entry:
-            manifest[doc_id] = entry
-            save_manifest(self.corpus_dir, manifest)
         add_words(manifest_words({doc_id: entry}))
         try:
             chunks = self.indexer.index_document(doc, progress=progress)

@@ -6,7 +6,6 @@ where the extractive mode would say the documents do not answer.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import zip_longest
@@ -20,6 +19,7 @@ from rag.english import gloss
 from rag.evidence import QueryTerms, expected_kind, is_chinese, query_terms
 from rag.followup import condense, is_followup, places_in
 from rag.retrieval import Filters, Retriever
+from rag.sanitize import clean_input
 from rag.store import StoreUnavailable
 from rag.types import Answer, RetrievedChunk
 
@@ -27,12 +27,12 @@ REFUSAL = "现有文件中没有找到关于这个问题的明确规定。"
 EMPTY_QUESTION = "请输入您想咨询的问题，例如：“狮岭镇皮具产业有哪些资金扶持？”"
 KEYWORD_ONLY = "向量检索服务（Chroma 服务器 {server}）暂时无法连接，本次仅按关键词检索。"
 MAX_QUESTION_CHARS = 2000
+MAX_HISTORY_TURNS = 8  # earlier messages a follow-up may draw on
 COLLOQUIAL_SEARCH = True
 # Paragraphs reranked by their best sentence, and that sentence's share of the new score. 0.2 was
 # set on dev (MRR 0.899 -> 0.908) and confirmed on ncp (recall@5 0.866 -> 0.875, MRR 0.704 -> 0.718).
 RERANK_POOL = 20
 RERANK_WEIGHT = 0.2
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Generator(Protocol):
@@ -43,10 +43,18 @@ class Generator(Protocol):
 
 def clean_question(question: str) -> tuple[str, str]:
     """Strip control characters and cut overlong input; returns (question, notice)."""
-    q = _CONTROL.sub("", question or "").strip()
+    q = clean_input(question).strip()
     if len(q) > MAX_QUESTION_CHARS:
         return q[:MAX_QUESTION_CHARS], f"问题超过{MAX_QUESTION_CHARS}字，只按前{MAX_QUESTION_CHARS}字检索。"
     return q, ""
+
+
+def clean_history(history: Sequence[dict[str, Any]] | None) -> list[dict[str, str]]:
+    """The last turns only, each cleaned and cut like a question: a client cannot make a question
+    expensive by sending a long or malformed history."""
+    turns = [t for t in (history or []) if isinstance(t, dict)][-MAX_HISTORY_TURNS:]
+    return [{"role": str(t.get("role", "")), "content": clean_input(str(t.get("content", "")))[:MAX_QUESTION_CHARS]}
+            for t in turns]
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,7 @@ class Answerer:
     def answer(self, question: str, history: Sequence[dict[str, Any]] | None = None,
                filters: Filters | None = None) -> Answer:
         q, notice = clean_question(question)
+        history = clean_history(history)
         generator = self.generator
         if not q:
             return Answer(text=EMPTY_QUESTION, citations=(), refused=True, mode=generator.mode)

@@ -28,7 +28,7 @@ from rag.evidence import (
 )
 from rag.index_view import LexicalView
 from rag.injection import speaks_to_the_bot
-from rag.lexical import normalise, tokenize
+from rag.lexical import normalise, pos_tags, tokenize
 from rag.numbers import values
 from rag.types import Citation, RetrievedChunk
 
@@ -196,7 +196,6 @@ def document_support(question: str, terms: QueryTerms, doc_id: str, view: Lexica
     its terms found anywhere in that document, and the share of the names it gives (places,
     organisations, named things: 北京市, 工业和信息化部) found there (1.0 when it gives none). A
     paragraph from another city's notice may share every policy word and still not be about it."""
-    import jieba.posseg as pseg
 
     snap = view.snapshot()
     meta = " ".join(str(v) for v in snap.doc_meta.get(doc_id, {}).values())
@@ -206,7 +205,7 @@ def document_support(question: str, terms: QueryTerms, doc_id: str, view: Lexica
         return term in normalise(meta) or bool(len(held) and np.any(snap.doc_of[held] == doc_id))
 
     doc_cov = sum(w for t, w in terms.terms if in_doc(t)) / terms.total if terms.terms else 0.0
-    names = {normalise(w) for w, flag in pseg.lcut(question) if flag in ("ns", "nt", "nz", "nr") and len(w) >= 2}
+    names = {normalise(w) for w, flag in pos_tags(question) if flag in ("ns", "nt", "nz", "nr") and len(w) >= 2}
     found = [all(in_doc(t) for t in tokenize(n)) for n in names if tokenize(n)]
     return doc_cov, (sum(found) / len(found) if found else 1.0)
 

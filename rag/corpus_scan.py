@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.loading import LoadError, check_size, corpus_files
+from rag.loading import LoadError, check_size, corpus_files, corpus_links
 
 
 @dataclass
@@ -33,9 +33,10 @@ def scan_corpus(
     whether that record still matches the file. A file with the same bytes as another is indexed
     once: under the name already indexed if there is one, else the first name in order.
     """
-    scan = Scan()
+    found = corpus_files(corpus_dir)  # a missing folder is a LoadError naming it
+    scan = Scan(errors=corpus_links(corpus_dir))
     files: list[tuple[Path, int, str]] = []
-    for path in corpus_files(corpus_dir):
+    for path in found:
         scan.names.add(path.name)
         try:
             size = check_size(path, max_bytes)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.lexical import normalise, tokenize
+from rag.lexical import normalise, pos_tags, tokenize
 from rag.numbers import canonical
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -176,13 +176,12 @@ def unknown_places(query: str, occurs: Callable[[str], bool]) -> list[str]:
     广西壮族自治区, 泉州市 where they say 泉州). A word jieba tags as a place only by guessing (上路)
     is a place only when it is in jieba's dictionary as one or ends like a place name.
     """
-    import jieba.posseg as pseg
 
     from rag.english import PLACE_SUFFIX, dictionary_places
 
     known = dictionary_places()
     out = []
-    for w, flag in pseg.lcut(normalise(query)):
+    for w, flag in pos_tags(normalise(query)):
         if flag != "ns" or len(w) < 2 or occurs(w):
             continue
         core = PLACE_SUFFIX.sub("", w)

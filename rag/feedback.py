@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rag.sanitize import clean_input
+
 log = logging.getLogger(__name__)
 
 SCHEMA = """
@@ -33,6 +35,15 @@ CREATE TABLE IF NOT EXISTS feedback (
 CREATE INDEX IF NOT EXISTS feedback_created ON feedback(created);
 """
 COLUMNS = ["时间", "问题", "答复", "是否未能回答", "评价", "意见", "模式", "出处"]
+MAX_STORED_CHARS = 2000  # of a question or comment: what is processed is all that is kept
+# A cell starting with one of these is a formula to Excel or LibreOffice (=HYPERLINK(...), @SUM, +1, -1,
+# or a tab/CR before one): written with a leading apostrophe, as OWASP recommends, it stays text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def csv_safe(value: Any) -> Any:
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else value
 
 
 class FeedbackStore:
@@ -51,7 +62,8 @@ class FeedbackStore:
             with self._lock:
                 cur = self._db.execute(
                     "INSERT INTO feedback(created, question, answer, citations, mode, refused) VALUES (?,?,?,?,?,?)",
-                    (time.time(), question, answer.get("answer", ""), json.dumps(cites), answer.get("mode", ""),
+                    (time.time(), clean_input(question)[:MAX_STORED_CHARS], answer.get("answer", ""), json.dumps(cites),
+                     answer.get("mode", ""),
                      int(bool(answer.get("refused")))),
                 )
                 return int(cur.lastrowid or 0)
@@ -64,7 +76,7 @@ class FeedbackStore:
             with self._lock:
                 cur = self._db.execute(
                     "UPDATE feedback SET rating=?, comment=CASE WHEN ?='' THEN comment ELSE ? END WHERE id=?",
-                    (1 if rating > 0 else -1, comment, comment.strip()[:2000], entry_id),
+                    (1 if rating > 0 else -1, comment, clean_input(comment).strip()[:MAX_STORED_CHARS], entry_id),
                 )
                 return cur.rowcount == 1
         except sqlite3.Error as exc:
@@ -74,7 +86,8 @@ class FeedbackStore:
     def comment(self, entry_id: int, comment: str) -> bool:
         try:
             with self._lock:
-                cur = self._db.execute("UPDATE feedback SET comment=? WHERE id=?", (comment.strip()[:2000], entry_id))
+                cur = self._db.execute("UPDATE feedback SET comment=? WHERE id=?",
+                                       (clean_input(comment).strip()[:MAX_STORED_CHARS], entry_id))
                 return cur.rowcount == 1
         except sqlite3.Error as exc:
             log.error("could not store a comment in %s: %s", self.path, exc)
@@ -97,7 +110,7 @@ class FeedbackStore:
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(COLUMNS)
-        writer.writerows(self.gaps(limit=100_000))
+        writer.writerows([csv_safe(cell) for cell in row] for row in self.gaps(limit=100_000))
         return "\ufeff" + buf.getvalue()  # BOM: Excel opens the Chinese text correctly
 
     def close(self) -> None:

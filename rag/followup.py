@@ -12,6 +12,8 @@ import re
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from rag.lexical import pos_tags
+
 # Words that point back at an earlier turn: "那…呢", "它/该/这些", "类似的", "what about".
 _POINTS_BACK = re.compile(
     r"^(那|那么|还有|另外|再问|再说|那边|这边)|^(它|它们|他们|该|这个|这份|这些|那个|那份|上述|其(?!他|它|余))|"
@@ -51,13 +53,12 @@ def last_user_turn(history: Sequence[dict[str, Any]] | None) -> str:
 def has_subject(question: str, known: Collection[str] = ()) -> bool:
     """Whether a Chinese question names its own topic: a place, a named document, or at least one
     specific noun (设计人才, 展位费) besides words any follow-up may use (补贴, 条件, 电话)."""
-    import jieba.posseg as pseg
-
     if any(k and k in question for k in known) or _QUOTED.search(question):
         return True
     # a place or organisation, or any specific content word
-    return any(len(w) >= 2 and (flag in ("ns", "nt") or (flag.startswith(_TOPICAL) and w not in _GENERIC and not _MODAL_VERB.match(w)))
-               for w, flag in pseg.lcut(question))
+    return any(len(w) >= 2 and (flag in ("ns", "nt") or (flag.startswith(_TOPICAL) and w not in _GENERIC
+                                                          and not _MODAL_VERB.match(w)))
+               for w, flag in pos_tags(question))
 
 
 def is_followup(question: str, known: Collection[str] = ()) -> bool:
@@ -74,9 +75,8 @@ def is_followup(question: str, known: Collection[str] = ()) -> bool:
 
 def places_in(text: str, known: Collection[str] = ()) -> list[str]:
     """Place names in text: jieba's place tag, plus the known ones (manifest regions and aliases)."""
-    import jieba.posseg as pseg
 
-    found = [w for w, flag in pseg.lcut(text) if flag == "ns"]
+    found = [w for w, flag in pos_tags(text) if flag == "ns"]
     return found + [k for k in known if k and k in text and k not in found]
 
 

@@ -13,6 +13,7 @@ from rag.chunking import ChunkingConfig, chunk_document, search_text
 from rag.consistency import repair
 from rag.corpus_scan import IngestReport, scan_corpus
 from rag.embeddings import PolicyEmbeddings
+from rag.formats import DEFAULT_LIMITS, Limits
 from rag.lexical import add_words, tokenize
 from rag.loading import LoadError, load_file, manifest_words, read_manifest
 from rag.store import ChromaVectorStore
@@ -45,6 +46,7 @@ class Indexer:
         chunking: ChunkingConfig | None = None,
         batch_size: int = 64,
         max_file_bytes: int = 20 * 2**20,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.catalog = catalog
         self.store = store
@@ -52,6 +54,7 @@ class Indexer:
         self.chunking = chunking or ChunkingConfig()
         self.batch_size = batch_size
         self.max_file_bytes = max_file_bytes
+        self.limits = limits
         # One writer at a time (an ingest, a background re-index, an upload, a delete), in this
         # process and any other; readers never wait.
         self.writer = WriterLock(catalog.path.parent / "writer.lock")
@@ -129,7 +132,7 @@ class Indexer:
             progress(0, total)
         for path, size in scan.todo:
             try:
-                doc = load_file(path, manifest.get(path.name))
+                doc = load_file(path, manifest.get(path.name), limits=self.limits)
             except LoadError as err:  # its earlier index entry, if any, stays as it was
                 report.errors.append(err)
                 self._discard_pending(path.name)

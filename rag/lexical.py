@@ -57,6 +57,18 @@ def add_words(words: Iterable[str]) -> None:
                 _words_added.add(w)
 
 
+HMM_MAX_CHARS = 300  # longer text is tagged by the dictionary alone: the HMM for unknown words
+# takes seconds on a long run of rare characters ("补" x 2000, pasted gibberish), a question's
+# length in milliseconds
+
+
+def pos_tags(text: str) -> list[tuple[str, str]]:
+    """(word, part of speech) pairs of a question, by jieba; bounded work whatever its length."""
+    import jieba.posseg as pseg
+
+    return [(p.word, p.flag) for p in pseg.lcut(text, HMM=len(text) <= HMM_MAX_CHARS)]
+
+
 def tokenize(text: str) -> list[str]:
     jieba = _jieba()
 

