@@ -82,6 +82,8 @@ def server_env(work: Path, password: str) -> dict[str, str]:
     env.update({
         "POLICY_QA_CORPUS": str(work / "corpus"), "POLICY_QA_DATA_DIR": str(work / "data"),
         "POLICY_QA_INDEX_DIR": str(work / "data" / "index"), "POLICY_QA_ADMIN_PASSWORD": password,
+        # 20 simulated users share one loopback address: the per-client question limit is off
+        "POLICY_QA_QUESTIONS_PER_MINUTE": "0",
         "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False", "HF_HUB_OFFLINE": "1",
     })
     return env

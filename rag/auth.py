@@ -13,8 +13,10 @@ class LockedOut(PermissionError):
 
 
 class PasswordGate:
-    def __init__(self, password: str, max_failures: int = 5, window_s: float = 300.0) -> None:
-        self._password = password.encode()
+    def __init__(self, password: str, max_failures: int = 5, window_s: float = 300.0,
+                 also: tuple[str, ...] = ()) -> None:
+        """`also`: further passwords this gate accepts (the staff tab takes the admin password too)."""
+        self._passwords = tuple(p.encode() for p in (password, *also) if p)
         self.max_failures = max_failures
         self.window_s = window_s
         self._failures: dict[str, deque[float]] = defaultdict(deque)
@@ -22,7 +24,7 @@ class PasswordGate:
 
     @property
     def enabled(self) -> bool:
-        return bool(self._password)
+        return bool(self._passwords)
 
     def check(self, attempt: str, client: str = "", *alternatives: str) -> bool:
         """True for the right password (the attempt or one of its alternative spellings, e.g. percent-
@@ -39,7 +41,8 @@ class PasswordGate:
                 raise LockedOut(f"密码错误次数过多，请 {wait} 秒后再试")
             ok = False
             for candidate in (attempt, *alternatives):
-                ok |= hmac.compare_digest((candidate or "").encode(), self._password)
+                for password in self._passwords:
+                    ok |= hmac.compare_digest((candidate or "").encode("utf-8", "replace"), password)
             if not ok:
                 recent.append(now)
         return ok

@@ -120,6 +120,13 @@ def test_5_thumbs_down_lands_in_the_knowledge_gaps(page) -> None:
     page.click("#pq-send-comment")
     page.wait_for_function("document.querySelector('#pq-status').innerText.includes('意见已记录')", timeout=10_000)
     page.get_by_role("tab", name="知识缺口").click()
+    assert not page.locator("#pq-gaps-panel").is_visible()  # staff data: only after a login
+    page.fill("#pq-staff-password input", "wrong")
+    page.click("#pq-staff-login-btn")
+    page.wait_for_function("document.querySelector('#pq-staff-msg').innerText.includes('密码错误')", timeout=10_000)
+    page.fill("#pq-staff-password input", PASSWORD)  # the admin password opens it too
+    page.click("#pq-staff-login-btn")
+    page.wait_for_selector("#pq-gaps-panel", state="visible", timeout=10_000)
     page.click("#pq-gaps-refresh")
     page.wait_for_function("document.querySelector('#pq-gaps').innerText.includes('想知道申请条件')", timeout=10_000)
     assert "👎" in page.inner_text("#pq-gaps")

@@ -9,25 +9,36 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Body, FastAPI, File, Form, Header, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, StrictBool
 
 from rag.admin import AdminError
 from rag.auth import LockedOut, PasswordGate
 from rag.service import PolicyQA
 
 
-def limit_admin_bodies(app: FastAPI, max_bytes: int) -> None:
-    """Refuse an admin request body over the upload limit (or of unknown length) before it is read:
-    FastAPI parses a multipart body before the route can check the password."""
+def limit_bodies(app: FastAPI, upload_bytes: int, request_bytes: int) -> None:
+    """Refuse a request body over its limit (or of unknown length) before it is read: uploads (the
+    admin API, Gradio's upload route) up to the upload limit, anything else (a question with its
+    history) up to request_bytes. FastAPI parses a multipart body before a route could check it."""
+    uploads = ("/api/admin/", "/gradio_api/upload")
 
     @app.middleware("http")
     async def _limit(request: Request, call_next: Any) -> Any:
-        if request.url.path.startswith("/api/admin/") and request.method in ("POST", "PUT", "PATCH"):
+        if request.method in ("POST", "PUT", "PATCH"):
+            limit = upload_bytes + 64 * 1024 if request.url.path.startswith(uploads) else request_bytes
             length = request.headers.get("content-length")
             if length is None or not length.isdigit():
                 return JSONResponse({"detail": "需要 Content-Length"}, status_code=411)
-            if int(length) > max_bytes + 64 * 1024:
-                return JSONResponse({"detail": f"文件过大（上限 {max_bytes // 2**20} MB）"}, status_code=413)
+            if int(length) > limit:
+                what = f"文件过大（上限 {upload_bytes // 2**20} MB）" if limit > request_bytes else \
+                    f"请求过大（上限 {request_bytes // 1024} KB）"
+                return JSONResponse({"detail": what}, status_code=413)
         return await call_next(request)
+
+
+class ReindexIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rebuild: StrictBool = False  # "false" (a string) is refused, not taken as true
 
 
 def admin_routes(qa: PolicyQA, gate: PasswordGate) -> APIRouter:
@@ -81,12 +92,12 @@ def admin_routes(qa: PolicyQA, gate: PasswordGate) -> APIRouter:
         return {"deleted": doc_id}
 
     @router.post("/reindex", status_code=202)
-    def reindex(request: Request, body: dict[str, Any] = Body(default_factory=dict),  # noqa: B008
+    def reindex(request: Request, body: ReindexIn = Body(default_factory=ReindexIn),  # noqa: B008
                 x_admin_password: str | None = Header(None)) -> dict[str, Any]:
         """Re-index the corpus folder in the background (rebuild: embed every document again);
         queries keep answering from the current index meanwhile."""
         authorise(request, x_admin_password)
-        if not qa.reindex.start(rebuild=bool(body.get("rebuild"))):
+        if not qa.reindex.start(rebuild=body.rebuild):
             raise HTTPException(status_code=409, detail="已有重新索引在进行中")
         return {"status": "started"}
 

@@ -11,6 +11,7 @@ import gradio as gr  # noqa: E402
 import uvicorn  # noqa: E402
 
 from rag.auth import PasswordGate  # noqa: E402
+from rag.ratelimit import RateLimit  # noqa: E402
 from rag.service import PolicyQA  # noqa: E402
 from ui.admin import build_admin  # noqa: E402
 from ui.chat import build_chat  # noqa: E402
@@ -18,14 +19,20 @@ from ui.server import make_app  # noqa: E402
 from ui.staff import build_staff  # noqa: E402
 
 
-def build(qa: PolicyQA, gate: PasswordGate | None = None) -> gr.Blocks:
+def staff_gate(qa: PolicyQA) -> PasswordGate:
+    return PasswordGate(qa.settings.staff_password, also=(qa.settings.admin_password,))
+
+
+def build(qa: PolicyQA, gate: PasswordGate | None = None, questions: RateLimit | None = None) -> gr.Blocks:
     gate = gate or PasswordGate(qa.settings.admin_password)
-    with gr.Blocks(title="政策问答", analytics_enabled=False) as demo:
+    questions = questions or RateLimit(qa.settings.questions_per_minute)
+    # uploaded temporary files (the admin tab's) are deleted after an hour
+    with gr.Blocks(title="政策问答", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
         gr.Markdown("## 政策问答")
         with gr.Tab("问答", elem_id="pq-tab-chat"):
-            build_chat(qa, demo)
+            build_chat(qa, demo, questions)
         with gr.Tab("知识缺口", elem_id="pq-tab-gaps"):
-            build_staff(qa)
+            build_staff(qa, staff_gate(qa))
         with gr.Tab("文档管理", elem_id="pq-tab-admin"):
             build_admin(qa, gate)
     demo.queue(default_concurrency_limit=4)
@@ -46,8 +53,13 @@ class Server:
 
 def serve(qa: PolicyQA, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> Server:
     gate = PasswordGate(qa.settings.admin_password)  # one rate limit for the tab and the HTTP API
-    app = make_app(qa, build(qa, gate), gate)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+    questions = RateLimit(qa.settings.questions_per_minute)  # and one for questions asked either way
+    app = make_app(qa, build(qa, gate, questions), gate, questions)
+    # X-Forwarded-For is believed only from the proxies named in POLICY_QA_TRUSTED_PROXIES (none by
+    # default): otherwise every forged value would count as a new client.
+    proxies = [p.strip() for p in qa.settings.trusted_proxies.split(",") if p.strip()]
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2,
+                            proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
     server = uvicorn.Server(config)
     if block:
         print(f"政策问答 running on http://{host}:{port}", flush=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 import gradio as gr
 
+from rag.ratelimit import RateLimit, RateLimited
 from rag.retrieval import FilterError, Filters
 from rag.service import PolicyQA
 from ui.render import MODE_BADGE, answer_markdown, escape_markdown, plain_reply, sources_html
@@ -38,8 +39,14 @@ def _filter_choices(qa: PolicyQA) -> tuple[list[str], list[str], list[tuple[str,
     return facets["regions"], facets["industries"], [(titles.get(d, d), d) for d in facets["docs"]]
 
 
-def build_chat(qa: PolicyQA, demo: gr.Blocks) -> None:
-    """Lay out the chat tab inside the current Blocks context and wire its events."""
+def _client(request: gr.Request | None) -> str:
+    return getattr(getattr(request, "client", None), "host", "") or ""
+
+
+def build_chat(qa: PolicyQA, demo: gr.Blocks, questions: RateLimit | None = None) -> None:
+    """Lay out the chat tab inside the current Blocks context and wire its events. `questions`:
+    the per-client limit on questions, shared with the HTTP API."""
+    questions = questions or RateLimit(qa.settings.questions_per_minute)
     region_choices, industry_choices, doc_choices = _filter_choices(qa)
     mode = "llm" if qa.settings.llm_enabled else "extractive"
 
@@ -70,10 +77,16 @@ def build_chat(qa: PolicyQA, demo: gr.Blocks) -> None:
     entries = gr.State({})  # chat message index -> feedback entry id (None: not logged)
 
     def respond(message: str, messages: list[dict[str, Any]], regions: list[str], industries: list[str],
-                docs: list[str], entries: dict[int, int | None]) -> Iterator[tuple[Any, ...]]:
+                docs: list[str], entries: dict[int, int | None],
+                request: gr.Request = None) -> Iterator[tuple[Any, ...]]:  # type: ignore[assignment]
         messages = list(messages or [])
         if not (message or "").strip():
             yield message, messages, gr.skip(), gr.skip(), entries, "请输入问题。"
+            return
+        try:
+            questions.hit(_client(request))
+        except RateLimited as exc:  # the question stays in the box to send again
+            yield message, messages, gr.skip(), gr.skip(), entries, f"{exc}。"
             return
         shown = [*messages, {"role": "user", "content": message}, {"role": "assistant", "content": "正在查找相关文件…"}]
         yield "", shown, gr.skip(), gr.skip(), entries, ""
@@ -118,12 +131,17 @@ def build_chat(qa: PolicyQA, demo: gr.Blocks) -> None:
                 api_visibility="private")
 
     def ask(question: str, history: list[dict[str, Any]] | None = None,
-            filters: dict[str, list[str]] | None = None) -> dict[str, Any]:
-        """The same JSON as `policy-qa ask --json`."""
+            filters: dict[str, list[str]] | None = None,
+            request: gr.Request = None) -> dict[str, Any]:  # type: ignore[assignment]
+        """The same JSON as `policy-qa ask --json`; errors carry the same message as POST /api/ask."""
         f = filters or {}
-        answer = qa.ask(question, history=history or [],
-                        filters=Filters(tuple(f.get("regions", ())), tuple(f.get("industries", ())),
-                                        tuple(f.get("docs", ()))))
+        try:
+            questions.hit(_client(request))
+            answer = qa.ask(question, history=history or [],
+                            filters=Filters(tuple(f.get("regions", ())), tuple(f.get("industries", ())),
+                                            tuple(f.get("docs", ()))))
+        except (FilterError, RateLimited) as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
         return answer.to_json()
 
     gr.api(ask, api_name="ask")

@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import gradio as gr
-from fastapi import FastAPI, HTTPException
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from rag.auth import PasswordGate
+from rag.ratelimit import RateLimit, RateLimited
 from rag.retrieval import FilterError, Filters
 from rag.service import PolicyQA
-from ui.admin_api import admin_routes, limit_admin_bodies
+from ui.admin_api import admin_routes, limit_bodies
 from ui.render import CSS, document_page
 
 
@@ -28,14 +30,32 @@ class AskIn(BaseModel):
     filters: FiltersIn | None = None
 
 
-def make_app(qa: PolicyQA, demo: gr.Blocks, gate: PasswordGate | None = None) -> FastAPI:
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def make_app(qa: PolicyQA, demo: gr.Blocks, gate: PasswordGate | None = None,
+             questions: RateLimit | None = None) -> FastAPI:
     app = FastAPI(title="政策问答 API", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.include_router(admin_routes(qa, gate or PasswordGate(qa.settings.admin_password)))
-    limit_admin_bodies(app, qa.settings.max_upload_mb * 2**20)
+    upload_bytes = qa.settings.max_upload_mb * 2**20
+    limit_bodies(app, upload_bytes, qa.settings.max_request_kb * 1024)
+    questions = questions or RateLimit(qa.settings.questions_per_minute)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """400 naming the field and what is wrong with it (not FastAPI's 422 list)."""
+        first = exc.errors()[0] if exc.errors() else {}
+        field = ".".join(str(x) for x in first.get("loc", ()) if x != "body") or "body"
+        return JSONResponse({"detail": f"字段 {field}：{first.get('msg', '格式不对')}"}, status_code=400)
 
     @app.post("/api/ask")
-    def ask(body: AskIn) -> dict[str, Any]:
+    def ask(body: AskIn, request: Request) -> dict[str, Any]:
         """Answer a question: the same JSON as `policy-qa ask --json`."""
+        try:
+            questions.hit(client_of(request))
+        except RateLimited as exc:
+            raise HTTPException(status_code=429, detail=str(exc), headers={"Retry-After": str(exc.wait_s)}) from None
         f = body.filters or FiltersIn()
         try:
             answer = qa.ask(body.question, history=body.history,
@@ -52,4 +72,5 @@ def make_app(qa: PolicyQA, demo: gr.Blocks, gate: PasswordGate | None = None) ->
             raise HTTPException(status_code=404, detail="没有这个文件")
         return HTMLResponse(document_page(doc.title, doc.meta, doc.text, start, end))
 
-    return gr.mount_gradio_app(app, demo, path="/", css=CSS, footer_links=["api"], show_error=False)
+    return gr.mount_gradio_app(app, demo, path="/", css=CSS, footer_links=["api"], show_error=False,
+                               max_file_size=upload_bytes)
