@@ -7,8 +7,9 @@ Material:
   and evals/injection/hard_negatives.txt (policy sentences about answering, users, AI, hotlines).
 
 Features: the rule signs of rag.injection (addresses a machine, speaks of the asker, of the answer,
-overrides, voids, dictates a figure) and character 1–3-grams, present or not. An L1-regularised
-logistic regression keeps the few n-grams that matter, so the model file stays small and readable.
+overrides, voids, dictates a figure, casts the reader in a role) and character 1–3-grams, present or
+not. An L1-regularised logistic regression keeps the few n-grams that matter, so the model file
+stays small and readable.
 The threshold is set by 5-fold cross-validation: the lowest probability at which no more than
 MAX_FALSE_POSITIVES of the negatives would be flagged. Figures it reports on material it never saw:
 tests/fixtures/injection_heldout.txt (reworded injections) and the laws corpus (policy text):

@@ -20,7 +20,7 @@ from rag.indexing import Indexer, Progress
 from rag.lexical import add_words
 from rag.loading import SUPPORTED_SUFFIXES, LoadError, load_file, manifest_words
 from rag.manifest import MANIFEST_NAME, load_manifest, save_manifest
-from rag.sanitize import BIDI, unsafe_in_field
+from rag.sanitize import unsafe_in_field
 from rag.writer_lock import IndexBusyError
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -47,7 +47,7 @@ def safe_name(name: str) -> str:
     if not base or base != Path(base).name or base in (".", "..") or base.startswith("."):
         raise AdminError(f"不允许的文件名：{name!r}（只能是文件名，不能含路径）")
     too_long = len(base.encode("utf-8", "replace")) > 200  # file systems count bytes
-    if _BAD_NAME.search(base) or BIDI.search(base) or unsafe_in_field(base) or too_long:
+    if _BAD_NAME.search(base) or unsafe_in_field(base) or too_long:
         raise AdminError(f"不允许的文件名：{name!r}（含不允许的字符或过长）")
     if base == MANIFEST_NAME:
         raise AdminError("不能上传或删除 manifest.toml")
@@ -70,16 +70,17 @@ def clean_meta(fields: dict[str, Any]) -> dict[str, Any]:
             meta[key] = [str(v).strip() for v in items if str(v).strip()]
         else:
             meta[key] = str(value).strip()
+        name = f"元数据字段 {key}（{FIELD_LABELS.get(key, key)}）"
         for item in meta[key] if key in LIST_FIELDS else [meta[key]]:
             bad = unsafe_in_field(item)
             if bad is not None:
-                raise AdminError(f"元数据字段 {key}（{_LABEL.get(key, key)}）含不允许的字符 U+{ord(bad):04X}，未保存")
+                raise AdminError(f"{name}含不允许的字符 U+{ord(bad):04X}，未保存")
             if len(item) > 500:
-                raise AdminError(f"元数据字段 {key}（{_LABEL.get(key, key)}）过长（{len(item)} 字，上限 500），未保存")
+                raise AdminError(f"{name}过长（{len(item)} 字，上限 500），未保存")
     return meta
 
 
-_LABEL = {"title": "标题", "issuer": "发文机关", "doc_number": "文号", "date": "日期", "region": "地区",
+FIELD_LABELS = {"title": "标题", "issuer": "发文机关", "doc_number": "文号", "date": "日期", "region": "地区",
           "industry": "行业", "doc_type": "文件类型", "status": "状态", "valid_period": "有效期",
           "contact": "联系方式", "aliases": "简称"}
 
@@ -120,10 +121,15 @@ class DocumentAdmin:
                 doc = load_file(Path(tmp), entry, limits=self.indexer.limits)
             except LoadError as err:
                 raise AdminError(f"{doc_id}：无法读取（{err.reason}），已拒绝，现有索引未改动") from err
+            previous = load_manifest(self.corpus_dir)
             if entry:
                 manifest[doc_id] = entry
-                save_manifest(self.corpus_dir, manifest)  # before the file: a failure leaves neither
-            os.replace(tmp, target)
+                save_manifest(self.corpus_dir, manifest)
+            try:
+                os.replace(tmp, target)
+            except BaseException:
+                save_manifest(self.corpus_dir, previous)  # a failure leaves neither file nor entry
+                raise
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

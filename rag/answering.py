@@ -49,6 +49,14 @@ def clean_question(question: str) -> tuple[str, str]:
     return q, ""
 
 
+def clean_filters(filters: Filters | None) -> Filters | None:
+    """Filter values cleaned like a question (an error message repeats them)."""
+    if filters is None:
+        return None
+    return replace(filters, **{f: tuple(clean_input(str(v)) for v in getattr(filters, f))
+                               for f in ("regions", "industries", "docs")})
+
+
 def clean_history(history: Sequence[dict[str, Any]] | None) -> list[dict[str, str]]:
     """The last turns only, each cleaned and cut like a question: a client cannot make a question
     expensive by sending a long or malformed history."""
@@ -82,6 +90,7 @@ class Answerer:
                filters: Filters | None = None) -> Answer:
         q, notice = clean_question(question)
         history = clean_history(history)
+        filters = clean_filters(filters)
         generator = self.generator
         if not q:
             return Answer(text=EMPTY_QUESTION, citations=(), refused=True, mode=generator.mode)

@@ -43,7 +43,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 def csv_safe(value: Any) -> Any:
     text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else value
+    return "'" + text if text.lstrip(" \n").startswith(_FORMULA_START) else value
 
 
 class FeedbackStore:
@@ -62,8 +62,8 @@ class FeedbackStore:
             with self._lock:
                 cur = self._db.execute(
                     "INSERT INTO feedback(created, question, answer, citations, mode, refused) VALUES (?,?,?,?,?,?)",
-                    (time.time(), clean_input(question)[:MAX_STORED_CHARS], answer.get("answer", ""), json.dumps(cites),
-                     answer.get("mode", ""),
+                    (time.time(), clean_input(question).strip()[:MAX_STORED_CHARS], answer.get("answer", ""),
+                     json.dumps(cites), answer.get("mode", ""),
                      int(bool(answer.get("refused")))),
                 )
                 return int(cur.lastrowid or 0)

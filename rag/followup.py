@@ -12,7 +12,7 @@ import re
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from rag.lexical import pos_tags
+from rag.lexical import in_dictionary, pos_tags
 
 # Words that point back at an earlier turn: "那…呢", "它/该/这些", "类似的", "what about".
 _POINTS_BACK = re.compile(
@@ -36,9 +36,14 @@ _GENERIC = {"政策", "文件", "规定", "问题", "情况", "内容", "时候"
             "报名", "填写", "提交", "审核", "审批", "参加", "获得", "领取", "兑现", "拨付", "操作", "准备",
             "截止", "上限", "下限", "到账", "叠加", "排队", "批下来", "有效", "满足", "符合"}
 _TOPICAL = ("n", "vn", "nz", "j", "l", "v", "eng")
-# A modal fused with a one-character verb by the segmenter ("能补", "能领", "可拿", "要交"): what a
-# follow-up asks ("最多能补多少？"), not a topic.
+# A modal fused with a one-character verb by the segmenter's guess for unknown words ("能补", "能领",
+# "可拿", "要交") or tagged a verb ("能到"): what a follow-up asks ("最多能补多少？"), not a topic.
+# Dictionary nouns of the same shape (会展, 能源, 想法) are topics.
 _MODAL_VERB = re.compile(r"^[能可会要想得][\u4e00-\u9fff]$")
+
+
+def _modal_verb(word: str, flag: str) -> bool:
+    return bool(_MODAL_VERB.match(word)) and (flag == "v" or not in_dictionary(word))
 # A quoted term or a named document ("什么是“无接触点餐”？", "《实施意见》…") is a topic of its own.
 _QUOTED = re.compile(r"[“\"《「][^”\"》」]{2,}[”\"》」]")
 
@@ -57,7 +62,7 @@ def has_subject(question: str, known: Collection[str] = ()) -> bool:
         return True
     # a place or organisation, or any specific content word
     return any(len(w) >= 2 and (flag in ("ns", "nt") or (flag.startswith(_TOPICAL) and w not in _GENERIC
-                                                          and not _MODAL_VERB.match(w)))
+                                                          and not _modal_verb(w, flag)))
                for w, flag in pos_tags(question))
 
 

@@ -4,14 +4,15 @@ mode the documents reach the model only as fenced data under a system rule not t
 
 A phrase list always lags behind the next rewording, so a sentence is judged by what it does. Policy
 text states rules about enterprises, departments and applicants, in the third person. A sentence
-that steers a bot mostly shows two or more of these signs (or casts the reader in a role):
+that steers a bot mostly shows two or more of these signs:
 
 - addresses a machine reader: 系统提示, 机器人, 智能客服, 语言模型, AI, assistant, or the 2nd person 你;
 - speaks of the person asking: 用户, 提问者, 有人询问, anyone who asks;
 - speaks of the answer as an act: 回答时, 统一回复, 把答案改为, 告诉, tell, say;
 - overrides: 忽略/别管 what came before, 从现在起, 以此句为准, 读到此处, 无论用户问什么;
 - voids the document: 以上/上述 规定 … 当作/视为 无效/作废/失效;
-- dictates the answer: a speech verb followed straight by a figure ("一律答复为555亿元").
+- dictates the answer: a speech verb followed straight by a figure ("一律答复为555亿元");
+- casts the reader in a role: 你现在是管理员, 作为智能问答系统, you are now an assistant.
 
 The signs are features of a logistic regression with the character n-grams that matter
 (rag/models/injection.json, trained by `make train-injection` on evals/injection/). It flags 16 of
@@ -60,7 +61,7 @@ _ROLE = re.compile(r"(你|您)(现在|从现在起)?(是|扮演|作为)[^。！�
                    r"作为(一个|一名|本)?(智能问答|问答|对话|客服|AI|人工智能|语言)[^。！？]{0,4}(系统|机器人|助手|模型)|"
                    r"\byou are (now )?(an? )?(ai|assistant|chatbot|language model)\b", re.I)
 _SIGNS = {"addressee": _ADDRESSEE, "asker": _ASKER, "answer_talk": _ANSWER_TALK, "override": _OVERRIDE,
-          "voids": _VOIDS, "dictates": _DICTATES}
+          "voids": _VOIDS, "dictates": _DICTATES, "role": _ROLE}
 
 
 def signs(sentence: str) -> set[str]:
@@ -112,9 +113,7 @@ def shipped_model() -> InjectionModel | None:
 
 def speaks_to_the_bot(sentence: str) -> bool:
     """True for a sentence written to steer a chatbot (prompt injection), not to inform a reader:
-    the shipped model's judgement, or before one was trained, two signs or a role given to the reader."""
-    if _ROLE.search(sentence):
-        return True
+    the shipped model's judgement, or before one was trained, two signs or more."""
     model = shipped_model()
     return model.flags(sentence) if model is not None else len(signs(sentence)) >= 2
 

@@ -69,6 +69,13 @@ def pos_tags(text: str) -> list[tuple[str, str]]:
     return [(p.word, p.flag) for p in pseg.lcut(text, HMM=len(text) <= HMM_MAX_CHARS)]
 
 
+def in_dictionary(word: str) -> bool:
+    """Whether jieba knows the word (its dictionary or words added), rather than guessing it."""
+    jieba = _jieba()
+    jieba.dt.check_initialized()
+    return bool(jieba.dt.FREQ.get(word))
+
+
 def tokenize(text: str) -> list[str]:
     jieba = _jieba()
 

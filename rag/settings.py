@@ -64,7 +64,7 @@ class Settings:
     # client cannot pose as another address to dodge a rate limit or lock someone else out.
     trusted_proxies: str = ""
     questions_per_minute: int = 30  # per client, chat and HTTP API together; 0 = no limit
-    max_request_kb: int = 512  # body of a question request (the question, history and filters)
+    max_request_kb: int = 2048  # body of a request (a question with its history; Gradio sends the whole chat)
     max_upload_mb: int = 20
     max_file_mb: int = 20  # ingest refuses larger files before reading them (embedding them would take hours)
     max_unpacked_mb: int = 50  # a .docx unpacking to more is refused (zip bomb)
@@ -95,7 +95,7 @@ class Settings:
             staff_password=env.get("POLICY_QA_STAFF_PASSWORD") or "",
             trusted_proxies=(env.get("POLICY_QA_TRUSTED_PROXIES") or "").strip(),
             questions_per_minute=_int(env, "POLICY_QA_QUESTIONS_PER_MINUTE", 30),
-            max_request_kb=_int(env, "POLICY_QA_MAX_REQUEST_KB", 512),
+            max_request_kb=_int(env, "POLICY_QA_MAX_REQUEST_KB", 2048),
             max_upload_mb=_int(env, "POLICY_QA_MAX_UPLOAD_MB", 20),
             max_file_mb=_int(env, "POLICY_QA_MAX_FILE_MB", 20),
             max_unpacked_mb=_int(env, "POLICY_QA_MAX_UNPACKED_MB", 50),

@@ -180,7 +180,8 @@ def test_a_document_question_about_a_place_outside_the_corpus_is_refused(seed_qa
     # a verb is no topic of its own: these ask about what came before
     ("最多能补多少？", True), ("多久能到账？", True), ("有上限吗？", True), ("When do they close applications?", True),
     # a quoted term, "那边" inside a sentence, a pronoun beside a place name: standalone
-    ("什么是“无接触点餐”？", False), ("我在狮岭做皮具，厂房太挤了，政府那边有没有啥打算？", False),
+    ("什么是“无接触点餐”？", False), ("会展有哪些扶持？", False), ("能源有补贴吗？", False),
+    ("我在狮岭做皮具，厂房太挤了，政府那边有没有啥打算？", False),
     ("How many firms took part in Lucheng's design fairs, and how many jobs did they offer?", False),
 ])
 def test_which_questions_are_elliptical(question: str, elliptical: bool) -> None:

@@ -45,6 +45,8 @@ LEGIT = [
     "以前发布的文件与本办法不一致的，以本办法为准。",
     "对机器人产业链重点企业，给予最高300万元的一次性奖励。",
     "Enterprises may consult the service hotline, which answers enquiries on working days.",
+    "作为国家级人工智能创新平台，该中心可获得最高1000万元支持。",
+    "您作为系统管理员，需在每年1月更新企业信息。",
 ]
 
 
@@ -80,6 +82,23 @@ def test_a_forged_forwarded_for_neither_dodges_nor_aims_the_rate_limit(site: htt
     assert codes[:5] == [401] * 5 and codes[5:] == [429, 429]
     # Locked out is this client, whatever address it claims; not the address it names.
     assert site.get("/api/admin/documents", headers={**HEADER, "X-Forwarded-For": "198.51.100.7"}).status_code == 429
+
+
+def test_the_staff_password_opens_staff_data_only_and_shares_the_failure_budget() -> None:
+    from rag.auth import LockedOut, PasswordGate
+    from ui.access import login
+
+    class Request:
+        class client:  # noqa: N801 - the shape of a Starlette/Gradio request
+            host = "192.0.2.1"
+
+    gate = PasswordGate(PASSWORD, staff=STAFF)
+    assert login(gate, STAFF, Request, ("admin", "staff"))[0] and not login(gate, STAFF, Request, ("admin",))[0]
+    assert not gate.check(STAFF, "192.0.2.1") and gate.check(PASSWORD, "192.0.2.1")
+    for i in range(5):  # wrong guesses at either login count together
+        assert not login(gate, f"guess{i}", Request, ("admin", "staff") if i % 2 else ("admin",))[0]
+    with pytest.raises(LockedOut):
+        gate.check(PASSWORD, "192.0.2.1")
 
 
 # 2 -- reworded injections ------------------------------------------------------------------------
@@ -170,6 +189,10 @@ def test_uploads_bodies_and_questions_are_bounded(site: httpx.Client, tmp_path: 
     assert big.status_code == 413
     huge = site.post("/api/ask", json={"question": "补" * 200_000})
     assert huge.status_code == 413 and "KB" in huge.json()["detail"]
+    small = [site.post("/gradio_api/upload", files={"files": (f"f{i}.txt", b"x", "text/plain")}).status_code
+             for i in range(20)]
+    # 20 anonymous upload attempts per client and hour, the refused big one included
+    assert small[:19] == [200] * 19 and small[19] == 429
     chunked = site.post("/api/ask", content=iter([b'{"question": "', b"x" * 1000, b'"}']),
                         headers={"Content-Type": "application/json"})
     assert chunked.status_code == 411
@@ -251,6 +274,9 @@ def test_a_lone_surrogate_is_cleaned_not_a_500(site: httpx.Client) -> None:
                        "history": [{"role": "user", "content": "\udfff你好"}]})
     r = site.post("/api/ask", content=body, headers={"Content-Type": "application/json"})
     assert r.status_code == 200 and r.json()["citations"][0]["doc"] == SHILING
+    bad_filter = json.dumps({"question": "资金", "filters": {"regions": ["\ud800火星"]}})
+    r = site.post("/api/ask", content=bad_filter, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and "火星" in r.json()["detail"]
 
 
 # 9 -- expensive questions ------------------------------------------------------------------------
@@ -312,6 +338,8 @@ def test_wrongly_typed_fields_are_a_400_naming_the_field(site: httpx.Client) -> 
         assert r.status_code == 400 and ("rebuild" in r.json()["detail"] or "rebild" in r.json()["detail"]), body
     r = site.post("/api/ask", json={"question": ["补贴"]})
     assert r.status_code == 400 and "question" in r.json()["detail"]
+    r = site.post("/api/ask", content=b'{"question": ', headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and "JSON" in r.json()["detail"]
 
 
 def test_gradio_ask_gives_the_same_error_message_as_the_http_api(site: httpx.Client) -> None:

@@ -10,13 +10,13 @@ from typing import Any
 
 import gradio as gr
 
-from rag.admin import EDITABLE_FIELDS, LIST_FIELDS, AdminError
-from rag.auth import LockedOut, PasswordGate
+from rag.admin import EDITABLE_FIELDS, FIELD_LABELS, LIST_FIELDS, AdminError
+from rag.auth import PasswordGate
 from rag.service import PolicyQA
+from ui.access import login as check_login
 
-LABELS = {"title": "标题", "issuer": "发文机关", "doc_number": "文号", "date": "日期", "region": "地区",
-          "industry": "行业（逗号分隔）", "doc_type": "文件类型", "status": "状态（如 讨论稿）",
-          "valid_period": "有效期", "contact": "联系方式", "aliases": "简称（逗号分隔）"}
+HINTS = {"industry": "（逗号分隔）", "status": "（如 讨论稿）", "aliases": "（逗号分隔）"}
+LABELS = {k: FIELD_LABELS[k] + HINTS.get(k, "") for k in EDITABLE_FIELDS}
 DOC_COLUMNS = ["文件", "标题", "发文机关", "日期", "状态", "地区", "段落数"]
 
 
@@ -61,15 +61,11 @@ def build_admin(qa: PolicyQA, gate: PasswordGate) -> None:
         return _rows(qa), gr.update(choices=docs, value=None)
 
     def do_login(attempt: str, request: gr.Request) -> tuple[Any, ...]:
-        client = getattr(getattr(request, "client", None), "host", "") or ""
-        try:
-            ok = gate.check(attempt, client)
-        except LockedOut as exc:
-            return False, str(exc), gr.skip(), gr.skip(), gr.skip(), gr.skip(), ""
+        ok, message = check_login(gate, attempt, request, ("admin",))
         if not ok:
-            return False, "密码错误。", gr.skip(), gr.skip(), gr.skip(), gr.skip(), ""
+            return False, message, gr.skip(), gr.skip(), gr.skip(), gr.skip(), ""
         rows, choices = refreshed()
-        return True, "已登录。", gr.update(visible=True), gr.update(visible=False), rows, choices, ""
+        return True, message, gr.update(visible=True), gr.update(visible=False), rows, choices, ""
 
     def do_upload_fn(ok: bool, file: Any, repl: bool, *values: str,
                      progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008

@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict, StrictBool
 
 from rag.admin import AdminError
 from rag.auth import LockedOut, PasswordGate
+from rag.ratelimit import RateLimit, RateLimited
 from rag.service import PolicyQA
+from ui.access import client_host
 
 
 def limit_bodies(app: FastAPI, upload_bytes: int, request_bytes: int) -> None:
@@ -21,9 +23,17 @@ def limit_bodies(app: FastAPI, upload_bytes: int, request_bytes: int) -> None:
     admin API, Gradio's upload route) up to the upload limit, anything else (a question with its
     history) up to request_bytes. FastAPI parses a multipart body before a route could check it."""
     uploads = ("/api/admin/", "/gradio_api/upload")
+    # Gradio's upload route needs no password (the admin tab's file box uses it): its files stay in a
+    # temporary folder for an hour, so each client may send only so many.
+    anonymous_uploads = RateLimit(20, window_s=3600)
 
     @app.middleware("http")
     async def _limit(request: Request, call_next: Any) -> Any:
+        if request.method == "POST" and request.url.path.startswith("/gradio_api/upload"):
+            try:
+                anonymous_uploads.hit(client_host(request))
+            except RateLimited as exc:
+                return JSONResponse({"detail": f"上传过于频繁，请 {exc.wait_s} 秒后再试"}, status_code=429)
         if request.method in ("POST", "PUT", "PATCH"):
             limit = upload_bytes + 64 * 1024 if request.url.path.startswith(uploads) else request_bytes
             length = request.headers.get("content-length")
@@ -48,7 +58,7 @@ def admin_routes(qa: PolicyQA, gate: PasswordGate) -> APIRouter:
     def authorise(request: Request, password: str | None) -> None:
         if not gate.enabled:
             raise HTTPException(status_code=403, detail="文档管理未启用：请设置 POLICY_QA_ADMIN_PASSWORD")
-        client = request.client.host if request.client else ""
+        client = client_host(request)
         # HTTP headers are ASCII: a password with other characters is sent percent-encoded (UTF-8).
         raw = password or ""
         decoded = unquote(raw) if "%" in raw else raw

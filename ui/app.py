@@ -19,12 +19,12 @@ from ui.server import make_app  # noqa: E402
 from ui.staff import build_staff  # noqa: E402
 
 
-def staff_gate(qa: PolicyQA) -> PasswordGate:
-    return PasswordGate(qa.settings.staff_password, also=(qa.settings.admin_password,))
+def make_gate(qa: PolicyQA) -> PasswordGate:
+    return PasswordGate(qa.settings.admin_password, staff=qa.settings.staff_password)
 
 
 def build(qa: PolicyQA, gate: PasswordGate | None = None, questions: RateLimit | None = None) -> gr.Blocks:
-    gate = gate or PasswordGate(qa.settings.admin_password)
+    gate = gate or make_gate(qa)
     questions = questions or RateLimit(qa.settings.questions_per_minute)
     # uploaded temporary files (the admin tab's) are deleted after an hour
     with gr.Blocks(title="政策问答", analytics_enabled=False, delete_cache=(600, 3600)) as demo:
@@ -32,7 +32,7 @@ def build(qa: PolicyQA, gate: PasswordGate | None = None, questions: RateLimit |
         with gr.Tab("问答", elem_id="pq-tab-chat"):
             build_chat(qa, demo, questions)
         with gr.Tab("知识缺口", elem_id="pq-tab-gaps"):
-            build_staff(qa, staff_gate(qa))
+            build_staff(qa, gate)
         with gr.Tab("文档管理", elem_id="pq-tab-admin"):
             build_admin(qa, gate)
     demo.queue(default_concurrency_limit=4)
@@ -52,7 +52,7 @@ class Server:
 
 
 def serve(qa: PolicyQA, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> Server:
-    gate = PasswordGate(qa.settings.admin_password)  # one rate limit for the tab and the HTTP API
+    gate = make_gate(qa)  # one failure record for the admin and staff tabs and the HTTP API
     questions = RateLimit(qa.settings.questions_per_minute)  # and one for questions asked either way
     app = make_app(qa, build(qa, gate, questions), gate, questions)
     # X-Forwarded-For is believed only from the proxies named in POLICY_QA_TRUSTED_PROXIES (none by

@@ -10,6 +10,7 @@ import gradio as gr
 from rag.ratelimit import RateLimit, RateLimited
 from rag.retrieval import FilterError, Filters
 from rag.service import PolicyQA
+from ui.access import client_host
 from ui.render import MODE_BADGE, answer_markdown, escape_markdown, plain_reply, sources_html
 
 EXAMPLES = [
@@ -37,10 +38,6 @@ def _filter_choices(qa: PolicyQA) -> tuple[list[str], list[str], list[tuple[str,
     facets = qa.facets()
     titles = {d["doc"]: d.get("title") or d["doc"] for d in qa.documents()}
     return facets["regions"], facets["industries"], [(titles.get(d, d), d) for d in facets["docs"]]
-
-
-def _client(request: gr.Request | None) -> str:
-    return getattr(getattr(request, "client", None), "host", "") or ""
 
 
 def build_chat(qa: PolicyQA, demo: gr.Blocks, questions: RateLimit | None = None) -> None:
@@ -84,7 +81,7 @@ def build_chat(qa: PolicyQA, demo: gr.Blocks, questions: RateLimit | None = None
             yield message, messages, gr.skip(), gr.skip(), entries, "请输入问题。"
             return
         try:
-            questions.hit(_client(request))
+            questions.hit(client_host(request))
         except RateLimited as exc:  # the question stays in the box to send again
             yield message, messages, gr.skip(), gr.skip(), entries, f"{exc}。"
             return
@@ -136,7 +133,7 @@ def build_chat(qa: PolicyQA, demo: gr.Blocks, questions: RateLimit | None = None
         """The same JSON as `policy-qa ask --json`; errors carry the same message as POST /api/ask."""
         f = filters or {}
         try:
-            questions.hit(_client(request))
+            questions.hit(client_host(request))
             answer = qa.ask(question, history=history or [],
                             filters=Filters(tuple(f.get("regions", ())), tuple(f.get("industries", ())),
                                             tuple(f.get("docs", ()))))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import gradio as gr
@@ -14,8 +15,11 @@ from rag.auth import PasswordGate
 from rag.ratelimit import RateLimit, RateLimited
 from rag.retrieval import FilterError, Filters
 from rag.service import PolicyQA
+from ui.access import client_host
 from ui.admin_api import admin_routes, limit_bodies
 from ui.render import CSS, document_page
+
+log = logging.getLogger(__name__)
 
 
 class FiltersIn(BaseModel):
@@ -30,14 +34,11 @@ class AskIn(BaseModel):
     filters: FiltersIn | None = None
 
 
-def client_of(request: Request) -> str:
-    return request.client.host if request.client else ""
-
-
 def make_app(qa: PolicyQA, demo: gr.Blocks, gate: PasswordGate | None = None,
              questions: RateLimit | None = None) -> FastAPI:
     app = FastAPI(title="政策问答 API", docs_url="/api/docs", openapi_url="/api/openapi.json")
-    app.include_router(admin_routes(qa, gate or PasswordGate(qa.settings.admin_password)))
+    gate = gate or PasswordGate(qa.settings.admin_password, staff=qa.settings.staff_password)
+    app.include_router(admin_routes(qa, gate))
     upload_bytes = qa.settings.max_upload_mb * 2**20
     limit_bodies(app, upload_bytes, qa.settings.max_request_kb * 1024)
     questions = questions or RateLimit(qa.settings.questions_per_minute)
@@ -46,14 +47,29 @@ def make_app(qa: PolicyQA, demo: gr.Blocks, gate: PasswordGate | None = None,
     async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         """400 naming the field and what is wrong with it (not FastAPI's 422 list)."""
         first = exc.errors()[0] if exc.errors() else {}
+        if first.get("type") == "json_invalid":
+            return JSONResponse({"detail": "请求体不是有效的 JSON"}, status_code=400)
         field = ".".join(str(x) for x in first.get("loc", ()) if x != "body") or "body"
         return JSONResponse({"detail": f"字段 {field}：{first.get('msg', '格式不对')}"}, status_code=400)
+
+    if not qa.settings.trusted_proxies:
+        warned: list[bool] = []
+
+        @app.middleware("http")
+        async def _forwarded(request: Request, call_next: Any) -> Any:
+            """A proxy in front that is not named: every user would share its address (one rate limit,
+            one lock-out). Said once in the log, with the setting that fixes it."""
+            if not warned and "x-forwarded-for" in request.headers:
+                warned.append(True)
+                log.warning("requests from %s carry X-Forwarded-For, which is ignored; if it is your proxy, "
+                            "set POLICY_QA_TRUSTED_PROXIES=%s", client_host(request), client_host(request))
+            return await call_next(request)
 
     @app.post("/api/ask")
     def ask(body: AskIn, request: Request) -> dict[str, Any]:
         """Answer a question: the same JSON as `policy-qa ask --json`."""
         try:
-            questions.hit(client_of(request))
+            questions.hit(client_host(request))
         except RateLimited as exc:
             raise HTTPException(status_code=429, detail=str(exc), headers={"Retry-After": str(exc.wait_s)}) from None
         f = body.filters or FiltersIn()

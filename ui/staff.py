@@ -11,15 +11,16 @@ from typing import Any
 
 import gradio as gr
 
-from rag.auth import LockedOut, PasswordGate
+from rag.auth import PasswordGate
 from rag.feedback import COLUMNS
 from rag.service import PolicyQA
+from ui.access import login as check_login
 
 log = logging.getLogger(__name__)
 
 
 def build_staff(qa: PolicyQA, gate: PasswordGate) -> None:
-    if not gate.enabled:
+    if not gate.staff_enabled:
         gr.Markdown("知识缺口未启用：设置环境变量 `POLICY_QA_STAFF_PASSWORD`（或管理密码）后重启服务。",
                     elem_id="pq-gaps-off")
         return
@@ -46,13 +47,9 @@ def build_staff(qa: PolicyQA, gate: PasswordGate) -> None:
             export = gr.DownloadButton("导出 CSV", value=None, elem_id="pq-gaps-export")
 
     def do_login(attempt: str, request: gr.Request) -> tuple[Any, ...]:
-        client = getattr(getattr(request, "client", None), "host", "") or ""
-        try:
-            ok = gate.check(attempt, client)
-        except LockedOut as exc:
-            return False, str(exc), gr.skip(), gr.skip(), gr.skip(), gr.skip(), ""
+        ok, message = check_login(gate, attempt, request, ("admin", "staff"))
         if not ok:
-            return False, "密码错误。", gr.skip(), gr.skip(), gr.skip(), gr.skip(), ""
+            return False, message, gr.skip(), gr.skip(), gr.skip(), gr.skip(), ""
         return True, "", gr.update(visible=True), gr.update(visible=False), qa.feedback.gaps(), csv_file(), ""
 
     def do_refresh(ok: bool) -> tuple[Any, Any]:
