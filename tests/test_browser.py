@@ -64,8 +64,8 @@ def ask(page, question: str, expect: str) -> None:
     page.fill("#pq-question textarea", question)
     page.click("#pq-send")
     page.wait_for_function(
-        "([q, e]) => { const s = document.querySelector('#pq-sources');"
-        " return s && s.innerText.includes(e) && document.querySelector('#pq-chat').innerText.includes(q); }",
+        "([q, e]) => { const s = document.querySelector('#pq-sources .pq-sources');"  # the newest answer's
+        " return s && s.innerText.includes(e) && s.querySelector('.pq-asked').innerText.includes(q); }",
         arg=[question, expect], timeout=60_000)
 
 
@@ -74,7 +74,7 @@ def test_1_ask_and_see_the_cited_answer(page) -> None:
     chat = page.inner_text("#pq-chat")
     assert "1.8亿元" in chat and "[1]" in chat
     assert page.inner_text("#pq-mode") == "离线摘录模式"
-    card = page.locator("#pq-source-1")
+    card = page.locator("#pq-source-1-1")
     assert "广州市工业和信息化局" in card.inner_text() and "2025-05-27" in card.inner_text()
     assert "1.8亿元" in card.locator("mark").first.inner_text()
     page.screenshot(path=str(SHOTS / "01-answer.png"), full_page=True)
@@ -82,15 +82,15 @@ def test_1_ask_and_see_the_cited_answer(page) -> None:
 
 def test_2_click_marker_shows_the_highlighted_paragraph(page) -> None:
     page.locator("#pq-chat a.pq-ref").first.click()
-    page.wait_for_function("location.hash === '#pq-source-1'", timeout=10_000)
-    card = page.locator("#pq-source-1")
+    page.wait_for_function("location.hash === '#pq-source-1-1'", timeout=10_000)
+    card = page.locator("#pq-source-1-1")
     assert card.is_visible() and card.locator("mark").count() >= 1
     page.screenshot(path=str(SHOTS / "02-source-card.png"), full_page=True)
 
 
 def test_3_view_original_document_scrolled_to_the_paragraph(page) -> None:
     with page.context.expect_page() as new_page:
-        page.locator("#pq-source-1 a.pq-open").click()
+        page.locator("#pq-source-1-1 a.pq-open").click()
     doc = new_page.value
     doc.wait_for_selector("mark#cited")
     assert "1.8亿元" in doc.inner_text("mark#cited")
@@ -107,10 +107,27 @@ def test_4_filter_by_region(page) -> None:
     page.locator("#pq-region input").fill("平湖市")
     page.keyboard.press("Enter")
     ask(page, "企业融资有哪些支持？", "平湖")
-    cards = page.inner_text("#pq-sources")
+    cards = page.inner_text("#pq-turn-2")
     assert "平湖" in cards and "广州市工业和信息化局" not in cards
     page.screenshot(path=str(SHOTS / "04-filter-region.png"), full_page=True)
     page.locator("#pq-region .token-remove, #pq-region button[aria-label*='Remove']").first.click()
+
+
+def test_4b_every_answer_keeps_its_own_sources(page) -> None:
+    """Three turns: [1] of the first, second and third answer each open that answer's paragraph."""
+    ask(page, "鹿城区在鞋业人才引进方面做了哪些工作？", "鹿城")
+    refs = page.locator("#pq-chat a.pq-ref")  # in the order of the conversation
+    assert refs.count() >= 3
+    expected = {0: ("#pq-source-1-1", "狮岭"), 1: ("#pq-source-2-1", "平湖"), 2: ("#pq-source-3-1", "鹿城")}
+    seen = [refs.nth(k).get_attribute("href") for k in range(refs.count())]
+    assert seen.index("#pq-source-1-1") < seen.index("#pq-source-2-1") < seen.index("#pq-source-3-1")
+    for i, (target, place) in expected.items():
+        refs.nth(seen.index(target)).click()  # the first [1] of the i-th answer
+        page.wait_for_function("t => location.hash === t", arg=target, timeout=10_000)
+        card = page.locator(target)
+        assert card.is_visible() and place in card.inner_text(), (i, card.inner_text()[:80])
+        if i == 0:
+            page.screenshot(path=str(SHOTS / "09-older-answer-source.png"), full_page=True)
 
 
 def test_5_thumbs_down_lands_in_the_knowledge_gaps(page) -> None:

@@ -52,7 +52,7 @@ def test_gradio_client_ask_and_chat(server: str) -> None:
     box, messages, sources, plain = result[:4]
     reply = messages[-1]["content"]
     reply_text = reply if isinstance(reply, str) else "".join(part.get("text", "") for part in reply)
-    assert box == "" and "1.8亿元" in reply_text and 'href="#pq-source-1"' in reply_text
+    assert box == "" and "1.8亿元" in reply_text and 'href="#pq-source-1-1"' in reply_text
     assert "广州市工业和信息化局" in sources and "<mark>" in sources and "查看原文" in sources
     assert plain.startswith(reply_text.split("<a")[0][:10]) and "出处：" in plain and "[1] 《" in plain
 
@@ -88,7 +88,7 @@ def test_document_text_is_escaped() -> None:
     html = sources_html(answer)
     assert "<script>" not in html and "&lt;script&gt;" in html and "<b>标题" not in html
     md = answer_markdown(answer)
-    assert "<script>" not in md and "](http" not in md and "\\[点我\\]" in md and 'href="#pq-source-1"' in md
+    assert "<script>" not in md and "](http" not in md and "\\[点我\\]" in md and 'href="#pq-source-1-1"' in md
     page = document_page("<t>", {"issuer": "<i>"}, hostile, 0, 8)
     assert "<script>alert" not in page and "&lt;script&gt;" in page and "<i>" not in page.split("</style>")[1]
     assert "[1] 《<b>标题</b>》" in plain_reply(answer)  # plain text for a letter: no HTML, nothing to escape

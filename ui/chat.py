@@ -11,7 +11,7 @@ from rag.ratelimit import RateLimit, RateLimited
 from rag.retrieval import FilterError, Filters
 from rag.service import PolicyQA
 from ui.access import client_host
-from ui.render import MODE_BADGE, answer_markdown, escape_markdown, plain_reply, sources_html
+from ui.render import MODE_BADGE, answer_markdown, escape_markdown, plain_reply, sources_html, sources_panel
 
 EXAMPLES = [
     "狮岭镇皮具产业有哪些资金扶持？",
@@ -72,35 +72,40 @@ def build_chat(qa: PolicyQA, demo: gr.Blocks, questions: RateLimit | None = None
             sources = gr.HTML(sources_html(None), elem_id="pq-sources")
     plain = gr.Textbox(visible=False)
     entries = gr.State({})  # chat message index -> feedback entry id (None: not logged)
+    turns = gr.State([])  # (turn, question, Answer) of every answer shown: each keeps its own cards
 
     def respond(message: str, messages: list[dict[str, Any]], regions: list[str], industries: list[str],
-                docs: list[str], entries: dict[int, int | None],
+                docs: list[str], entries: dict[int, int | None], turns: list[tuple[int, str, Any]],
                 request: gr.Request = None) -> Iterator[tuple[Any, ...]]:  # type: ignore[assignment]
         messages = list(messages or [])
+        turns = list(turns or [])
         if not (message or "").strip():
-            yield message, messages, gr.skip(), gr.skip(), entries, "请输入问题。"
+            yield message, messages, gr.skip(), gr.skip(), entries, turns, "请输入问题。"
             return
         try:
             questions.hit(client_host(request))
         except RateLimited as exc:  # the question stays in the box to send again
-            yield message, messages, gr.skip(), gr.skip(), entries, f"{exc}。"
+            yield message, messages, gr.skip(), gr.skip(), entries, turns, f"{exc}。"
             return
         shown = [*messages, {"role": "user", "content": message}, {"role": "assistant", "content": "正在查找相关文件…"}]
-        yield "", shown, gr.skip(), gr.skip(), entries, ""
+        yield "", shown, gr.skip(), gr.skip(), entries, turns, ""
         filters = Filters(tuple(regions or ()), tuple(industries or ()), tuple(docs or ()))
         try:
             answer = qa.ask(message, history=_history(messages), filters=filters)
         except FilterError as exc:
             shown[-1] = {"role": "assistant", "content": escape_markdown(f"筛选条件有误：{exc}")}
-            yield "", shown, sources_html(None), "", entries, ""
+            yield "", shown, sources_panel(turns), "", entries, turns, ""
             return
         # None when the answer log could not be written (e.g. disk full, logged): the answer is still
         # shown, and a rating of it says it could not be saved.
         entries = {**entries, len(shown) - 1: qa.feedback.record(message, answer.to_json())}
-        lines = answer_markdown(answer).split("\n\n")
+        turn = (turns[-1][0] if turns else 0) + 1
+        turns = [*turns, (turn, message, answer)]
+        lines = answer_markdown(answer, turn).split("\n\n")
         for i in range(1, len(lines) + 1):  # stream the checked answer paragraph by paragraph
             shown[-1] = {"role": "assistant", "content": "\n\n".join(lines[:i])}
-            yield "", shown, sources_html(answer) if i == len(lines) else gr.skip(), plain_reply(answer), entries, ""
+            panel = sources_panel(turns) if i == len(lines) else gr.skip()
+            yield "", shown, panel, plain_reply(answer), entries, turns, ""
 
     def like(data: gr.LikeData, entries: dict[int, int | None]) -> str:
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index
@@ -117,14 +122,15 @@ def build_chat(qa: PolicyQA, demo: gr.Blocks, questions: RateLimit | None = None
         ok = entry is not None and qa.feedback.comment(entry, text)
         return ("", "意见已记录，谢谢！") if ok else (text, "意见未能保存，请稍后再试。")
 
-    inputs = [box, chat, regions, industries, docs, entries]
-    outputs = [box, chat, sources, plain, entries, status]
+    inputs = [box, chat, regions, industries, docs, entries, turns]
+    outputs = [box, chat, sources, plain, entries, turns, status]
     send.click(respond, inputs, outputs, api_name="chat")
     box.submit(respond, inputs, outputs, api_visibility="private")
     chat.like(like, [entries], [status], api_visibility="private")
     send_comment.click(add_comment, [comment, entries], [comment, status], api_visibility="private")
     copy.click(None, [plain], [plain], js=COPY_JS, api_visibility="private")
-    clear.click(lambda: ([], sources_html(None), "", {}, ""), None, [chat, sources, plain, entries, status],
+    clear.click(lambda: ([], sources_html(None), "", {}, [], ""), None,
+                [chat, sources, plain, entries, turns, status],
                 api_visibility="private")
 
     def ask(question: str, history: list[dict[str, Any]] | None = None,

@@ -22,24 +22,28 @@ def escape_markdown(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The chat message: answer lines with [n] markers linking to their source cards, or the refusal
-    with the nearest paragraphs."""
-    lines = [_MARKER.sub(r'<a class="pq-ref" href="#pq-source-\1">[\1]</a>', escape_markdown(line))
+def card_id(turn: int, n: int) -> str:
+    """The source card of citation n of the turn-th answer: each answer's [n] opens its own card."""
+    return f"pq-source-{turn}-{n}"
+
+
+def _ref(turn: int, n: int | str, label: str = "") -> str:
+    return f'<a class="pq-ref" href="#{card_id(turn, int(n))}">{label or f"[{n}]"}</a>'
+
+
+def answer_markdown(answer: Answer, turn: int = 1) -> str:
+    """The chat message: answer lines with [n] markers linking to this answer's source cards, or the
+    refusal with links to the nearest paragraphs' cards (marked as related, not as an answer)."""
+    lines = [_MARKER.sub(lambda m: _ref(turn, m.group(1)), escape_markdown(line))
              for line in answer.text.splitlines() if line.strip()]
     body = "\n\n".join(lines)
     if answer.refused and answer.related:
         body += "\n\n" + "\n".join(
-            f"- 《{escape_markdown(c.title)}》：{escape_markdown(_excerpt(c.text))}" for c in answer.related
-        )
+            f"- {_ref(turn, c.n, f'相关{c.n}')} 《{escape_markdown(c.title)}》（仅供参考，不是答案）"
+            for c in answer.related)
     if answer.notice:
         body += f"\n\n*{escape_markdown(answer.notice)}*"
     return body
-
-
-def _excerpt(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def caution(c: Citation, year: int | None = None) -> str:
@@ -88,7 +92,7 @@ def _highlighted(c: Citation) -> str:
     return "".join(out).replace("\n", "<br>")
 
 
-def source_card(c: Citation, label: str = "") -> str:
+def source_card(c: Citation, label: str = "", turn: int = 1) -> str:
     meta = " · ".join(html.escape(x) for x in (c.issuer, c.date, c.status, c.region) if x)
     where = html.escape(f"{c.doc} 第{c.start}–{c.end}字")
     heading = f'<div class="pq-heading">{html.escape(c.headings)}</div>' if c.headings else ""
@@ -97,7 +101,7 @@ def source_card(c: Citation, label: str = "") -> str:
     link = (f'<a class="pq-open" target="_blank" href="doc/{quote(c.doc)}?start={c.start}&end={c.end}#cited">'
             "查看原文</a>")
     return (
-        f'<div class="pq-card" id="pq-source-{c.n}">'
+        f'<div class="pq-card{" pq-related" if label else ""}" id="{card_id(turn, c.n)}">'
         f'<div class="pq-title"><span class="pq-n">{label or f"[{c.n}]"}</span> 《{html.escape(c.title)}》</div>'
         f'<div class="pq-meta">{meta}</div>{warn_html}{heading}'
         f'<blockquote class="pq-text">{_highlighted(c)}</blockquote>'
@@ -105,21 +109,29 @@ def source_card(c: Citation, label: str = "") -> str:
     )
 
 
-def sources_html(answer: Answer | None) -> str:
-    """Cards for the cited paragraphs (or, with a refusal, the nearest related ones)."""
+def sources_html(answer: Answer | None, turn: int = 1, question: str = "") -> str:
+    """Cards for the cited paragraphs of one answer (or, with a refusal, the nearest related ones)."""
     if answer is None:
         return '<div class="pq-empty">提问后，这里显示答案引用的原文段落。</div>'
+    asked = f'<div class="pq-asked">第{turn}问：{html.escape(question)}</div>' if question else ""
     if answer.citations:
         head = "引用的原文段落"
-        cards = [source_card(c) for c in answer.citations]
+        cards = [source_card(c, turn=turn) for c in answer.citations]
     elif answer.related:
-        head = "最接近的相关段落（未能回答，仅供参考）"
-        cards = [source_card(c, label="相关") for c in answer.related]
+        head = "最接近的相关段落（未能回答，仅供参考，不是答案）"
+        cards = [source_card(c, label=f"相关{c.n}", turn=turn) for c in answer.related]
     else:
-        return '<div class="pq-empty">没有可引用的段落。</div>'
+        return f'<div class="pq-sources">{asked}<div class="pq-empty">没有可引用的段落。</div></div>'
     badge = MODE_BADGE.get(answer.mode, answer.mode)
     head_html = f'<div class="pq-head">{head} <span class="pq-badge">{badge}</span></div>'
-    return f'<div class="pq-sources">{head_html}{"".join(cards)}</div>'
+    return f'<div class="pq-sources" id="pq-turn-{turn}">{asked}{head_html}{"".join(cards)}</div>'
+
+
+def sources_panel(turns: list[tuple[int, str, Answer]]) -> str:
+    """Every answer's cards, newest first: an older answer's [n] still opens its own paragraph."""
+    if not turns:
+        return sources_html(None)
+    return "".join(sources_html(a, turn, q) for turn, q, a in reversed(turns))
 
 
 def document_page(title: str, meta: dict[str, object], text: str, start: int, end: int) -> str:
@@ -158,4 +170,7 @@ CSS = """
 .pq-caution{color:#9a6700;background:#fff8c5;border-radius:4px;padding:2px 6px;margin:4px 0;font-size:0.85em}
 .pq-card:target{outline:3px solid #0969da}
 .pq-ref{color:#0969da;font-weight:600;text-decoration:none}
+.pq-asked{font-weight:600;color:#1f2328;margin:14px 0 2px;padding-top:8px;border-top:2px solid #d0d7de}
+.pq-related{border-style:dashed;background:#f6f8fa}
+.pq-badge,.pq-n{white-space:nowrap}
 """
