@@ -130,6 +130,19 @@ def test_4b_every_answer_keeps_its_own_sources(page) -> None:
             page.screenshot(path=str(SHOTS / "09-older-answer-source.png"), full_page=True)
 
 
+def test_4c_enter_sends_and_shift_enter_breaks_the_line(page) -> None:
+    box = page.locator("#pq-question textarea")
+    assert "Enter 发送，Shift+Enter 换行" in page.inner_text("#pq-question")
+    box.fill("平湖箱包企业")
+    box.press("Shift+Enter")
+    box.type("参加境外展会有什么支持？")
+    assert box.input_value() == "平湖箱包企业\n参加境外展会有什么支持？"  # still in the box, on two lines
+    box.press("Enter")
+    page.wait_for_function("document.querySelector('#pq-chat').innerText.includes('参加境外展会有什么支持')",
+                           timeout=60_000)
+    page.wait_for_function("document.querySelector('#pq-question textarea').value === ''", timeout=60_000)
+
+
 def test_5_thumbs_down_lands_in_the_knowledge_gaps(page) -> None:
     page.locator("#pq-chat button[aria-label='踩'], #pq-chat button[aria-label='Dislike']").last.click()
     page.wait_for_function("document.querySelector('#pq-status').innerText.includes('已记录')", timeout=10_000)

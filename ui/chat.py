@@ -52,8 +52,9 @@ def build_chat(qa: PolicyQA, demo: gr.Blocks, questions: RateLimit | None = None
     with gr.Row():
         with gr.Column(scale=3):
             chat = gr.Chatbot(label="对话", height=460, buttons=["copy"], elem_id="pq-chat")
-            box = gr.Textbox(label="您的问题", placeholder="例如：狮岭镇皮具产业有哪些资金扶持？", lines=2,
-                             elem_id="pq-question")
+            # one line that grows: Enter sends, Shift+Enter breaks the line (the chat convention)
+            box = gr.Textbox(label="您的问题", placeholder="例如：狮岭镇皮具产业有哪些资金扶持？", lines=1, max_lines=6,
+                             info="Enter 发送，Shift+Enter 换行", elem_id="pq-question")
             with gr.Row():
                 send = gr.Button("提问", variant="primary", elem_id="pq-send")
                 copy = gr.Button("复制答复", elem_id="pq-copy")
