@@ -159,8 +159,18 @@ def test_5_thumbs_down_lands_in_the_knowledge_gaps(page) -> None:
     page.wait_for_selector("#pq-gaps-panel", state="visible", timeout=10_000)
     page.click("#pq-gaps-refresh")
     page.wait_for_function("document.querySelector('#pq-gaps').innerText.includes('想知道申请条件')", timeout=10_000)
-    assert "👎" in page.inner_text("#pq-gaps")
+    gaps = page.inner_text("#pq-gaps")
+    assert "👎" in gaps and "离线摘录" in gaps and "extractive" not in gaps and "第几问" in gaps
+    # at 1366 px every column is on screen, with no sideways scrolling
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.wait_for_timeout(500)
+    scrolls = page.evaluate("() => [...document.querySelectorAll('#pq-gaps *')].some(e => e.scrollWidth >"
+                            " e.clientWidth + 2 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))")
+    off = page.evaluate("() => [...document.querySelectorAll('#pq-gaps th')].filter(th =>"
+                        " th.getBoundingClientRect().right > window.innerWidth).map(th => th.innerText)")
+    assert not scrolls and not off, off
     page.screenshot(path=str(SHOTS / "05-knowledge-gaps.png"), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
 
 
 def test_6_admin_login_upload_and_ask_about_it(page, tmp_path: Path) -> None:

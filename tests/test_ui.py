@@ -81,6 +81,28 @@ def test_feedback_survives_a_restart(seed_qa: PolicyQA) -> None:
     reopened.close()
 
 
+def test_a_gap_records_its_filters_and_turn_and_an_old_log_is_upgraded(tmp_path) -> None:
+    import sqlite3
+
+    from rag.feedback import FeedbackStore
+
+    old = sqlite3.connect(tmp_path / "fb.sqlite")  # the schema before filters and turns were kept
+    old.execute("CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created REAL NOT NULL, question TEXT "
+                "NOT NULL, answer TEXT NOT NULL, citations TEXT NOT NULL, mode TEXT NOT NULL, refused INTEGER NOT NULL,"
+                " rating INTEGER NOT NULL DEFAULT 0, comment TEXT NOT NULL DEFAULT '')")
+    old.execute("INSERT INTO feedback(created, question, answer, citations, mode, refused) "
+                "VALUES (1, '旧问题', '…', '[]', 'llm', 1)")
+    old.commit()
+    old.close()
+    store = FeedbackStore(tmp_path / "fb.sqlite")
+    store.record("那平湖呢？", {"answer": "…", "refused": True, "mode": "extractive", "citations": []},
+                 {"regions": ["平湖市"], "industries": [], "docs": []}, turn=3)
+    new, earlier = store.gaps()
+    assert new[1] == "那平湖呢？" and new[6] == "离线摘录" and new[7] == "地区：平湖市" and new[8] == 3
+    assert earlier[1] == "旧问题" and earlier[6] == "大模型" and earlier[8] == ""
+    store.close()
+
+
 def test_document_text_is_escaped() -> None:
     hostile = "<script>alert('x')</script>[点我](http://evil.example) **粗体**"
     cite = Citation(1, "a.txt", "<b>标题</b>", 0, len(hostile), hostile, quotes=((0, 8),))

@@ -99,8 +99,9 @@ def build_chat(qa: PolicyQA, demo: gr.Blocks, questions: RateLimit | None = None
             return
         # None when the answer log could not be written (e.g. disk full, logged): the answer is still
         # shown, and a rating of it says it could not be saved.
-        entries = {**entries, len(shown) - 1: qa.feedback.record(message, answer.to_json())}
         turn = (turns[-1][0] if turns else 0) + 1
+        asked_under = {"regions": regions or [], "industries": industries or [], "docs": docs or []}
+        entries = {**entries, len(shown) - 1: qa.feedback.record(message, answer.to_json(), asked_under, turn)}
         turns = [*turns, (turn, message, answer)]
         lines = answer_markdown(answer, turn).split("\n\n")
         for i in range(1, len(lines) + 1):  # stream the checked answer paragraph by paragraph

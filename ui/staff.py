@@ -17,6 +17,8 @@ from rag.service import PolicyQA
 from ui.access import login as check_login
 
 log = logging.getLogger(__name__)
+# 时间, 问题, 答复, 是否未能回答, 评价, 意见, 模式, 筛选, 第几问, 出处
+WIDTHS = ["10%", "15%", "20%", "7%", "5%", "12%", "7%", "9%", "5%", "10%"]
 
 
 def build_staff(qa: PolicyQA, gate: PasswordGate) -> None:
@@ -41,7 +43,9 @@ def build_staff(qa: PolicyQA, gate: PasswordGate) -> None:
     message = gr.Markdown(elem_id="pq-staff-msg")
     with gr.Column(visible=False, elem_id="pq-gaps-panel") as panel:
         gr.Markdown("用户提出而文件未能回答的问题，以及被点 👎 的回答（最新在前）。点“刷新”获取最新记录。")
-        table = gr.Dataframe(headers=COLUMNS, value=[], interactive=False, wrap=True, elem_id="pq-gaps")
+        # every column on a 1366 px screen: long cells are cut at 60 characters (a click shows all)
+        table = gr.Dataframe(headers=COLUMNS, value=[], interactive=False, wrap=True, elem_id="pq-gaps",
+                             max_chars=60, column_widths=WIDTHS)
         with gr.Row():
             refresh = gr.Button("刷新", elem_id="pq-gaps-refresh")
             export = gr.DownloadButton("导出 CSV", value=None, elem_id="pq-gaps-export")
