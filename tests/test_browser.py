@@ -197,7 +197,20 @@ def test_6_admin_login_upload_and_ask_about_it(page, tmp_path: Path) -> None:
     page.click("#pq-do-upload")
     page.wait_for_function("document.querySelector('#pq-admin-msg').innerText.includes('已上传')", timeout=60_000)
     assert name in page.inner_text("#pq-docs")
+    # the form is fresh for the next document
+    page.wait_for_function("n => !document.querySelector('#pq-upload').innerText.includes(n)", arg=name,
+                           timeout=10_000)
+    assert page.input_value("#pq-up-title textarea, #pq-up-title input") == ""
+    # at 1366 px every column of the document list is on screen
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.wait_for_timeout(500)
+    off = page.evaluate("() => [...document.querySelectorAll('#pq-docs th')].filter(th =>"
+                        " th.getBoundingClientRect().right > window.innerWidth || th.offsetWidth < 20)"
+                        ".map(th => th.innerText)")
+    assert not off, off
+    assert all(h in page.inner_text("#pq-docs") for h in ("状态", "地区", "段落数"))
     page.screenshot(path=str(SHOTS / "06-admin-upload.png"), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
     page.get_by_role("tab", name="问答").click()
     ask(page, "花都皮具企业参加境外展会，每家每年最高补助多少？", "8万元")
     assert "8万元" in page.inner_text("#pq-chat")
@@ -211,6 +224,14 @@ def test_7_document_text_cannot_run_script(page) -> None:
     if "script" in sources:  # when the hostile line is cited it shows as text, not markup
         assert "<script>" in sources
     assert page.locator("#pq-sources script, #pq-sources img").count() == 0
+
+
+def test_7b_admin_logs_out(page) -> None:
+    page.get_by_role("tab", name="文档管理").click()
+    page.click("#pq-logout")
+    page.wait_for_selector("#pq-admin-panel", state="hidden", timeout=10_000)
+    assert page.locator("#pq-login").is_visible() and "已退出登录" in page.inner_text("#pq-admin-msg")
+    page.get_by_role("tab", name="问答").click()
 
 
 def test_8_uploaded_document_appears_in_the_filters_after_reload(page) -> None:

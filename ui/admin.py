@@ -40,7 +40,12 @@ def build_admin(qa: PolicyQA, gate: PasswordGate) -> None:
         login = gr.Button("登录", elem_id="pq-login-btn")
     message = gr.Markdown(elem_id="pq-admin-msg")
     with gr.Column(visible=False, elem_id="pq-admin-panel") as panel:
-        table = gr.Dataframe(headers=DOC_COLUMNS, value=[], interactive=False, elem_id="pq-docs")
+        with gr.Row():
+            gr.Markdown("已登录文档管理。")
+            logout = gr.Button("退出登录", size="sm", scale=0, min_width=100, elem_id="pq-logout")
+        # every column on a 1366 px screen: long titles are cut at 40 characters (a click shows all)
+        table = gr.Dataframe(headers=DOC_COLUMNS, value=[], interactive=False, elem_id="pq-docs", wrap=True,
+                             max_chars=40, column_widths=["20%", "30%", "14%", "9%", "8%", "12%", "7%"])
         with gr.Accordion("上传或替换文件", open=True):
             upload = gr.File(label="文件（txt/md/html/docx/pdf）", file_types=[".txt", ".md", ".html", ".htm", ".docx",
                                                                           ".pdf"], elem_id="pq-upload")
@@ -69,20 +74,22 @@ def build_admin(qa: PolicyQA, gate: PasswordGate) -> None:
 
     def do_upload_fn(ok: bool, file: Any, repl: bool, *values: str,
                      progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+        keep = (gr.skip(),) * (2 + len(values))  # the file and the fields stay for another try
         if not ok:
-            return "请先登录。", gr.skip(), gr.skip()
+            return "请先登录。", gr.skip(), gr.skip(), *keep
         if not file:
-            return "请选择要上传的文件。", gr.skip(), gr.skip()
+            return "请选择要上传的文件。", gr.skip(), gr.skip(), *keep
         path = Path(file if isinstance(file, str) else file.name)
         meta = {k: v for k, v in zip(up_fields, values, strict=True) if v and v.strip()}
         try:
             result = qa.admin.upload(path.name, path.read_bytes(), meta, replace=repl,
                                      progress=lambda done, total: progress(done / max(total, 1), desc="索引中"))
         except AdminError as exc:
-            return f"未完成：{exc}", gr.skip(), gr.skip()
+            return f"未完成：{exc}", gr.skip(), gr.skip(), *keep
         rows, choices = refreshed()
         verb = "已替换" if result.replaced else "已上传"
-        return f"成功：{verb} {result.doc_id}，索引 {result.chunks} 个段落。", rows, choices
+        cleared = (None, False, *[""] * len(values))  # a fresh form for the next document
+        return f"成功：{verb} {result.doc_id}，索引 {result.chunks} 个段落。", rows, choices, *cleared
 
     def load_meta(ok: bool, doc_id: str) -> list[Any]:
         meta = next((d for d in qa.documents() if d["doc"] == doc_id), {}) if ok and doc_id else {}
@@ -109,7 +116,11 @@ def build_admin(qa: PolicyQA, gate: PasswordGate) -> None:
 
     private: dict[str, Any] = {"api_visibility": "private"}
     login.click(do_login, [password], [authed, message, panel, login_row, table, pick, password], **private)
-    do_upload.click(do_upload_fn, [authed, upload, replace, *up_fields.values()], [message, table, pick], **private)
+    do_upload.click(do_upload_fn, [authed, upload, replace, *up_fields.values()],
+                    [message, table, pick, upload, replace, *up_fields.values()], **private)
+    logout.click(lambda: (False, "已退出登录。", gr.update(visible=False), gr.update(visible=True), [],
+                          gr.update(choices=[], value=None)),
+                 None, [authed, message, panel, login_row, table, pick], **private)
     pick.change(load_meta, [authed, pick], list(ed_fields.values()), **private)
     save.click(save_meta, [authed, pick, *ed_fields.values()], [message, table], **private)
     delete.click(delete_doc, [authed, pick], [message, table, pick], **private)
