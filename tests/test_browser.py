@@ -146,6 +146,10 @@ def test_4c_enter_sends_and_shift_enter_breaks_the_line(page) -> None:
 def test_5_thumbs_down_lands_in_the_knowledge_gaps(page) -> None:
     page.locator("#pq-chat button[aria-label='踩'], #pq-chat button[aria-label='Dislike']").last.click()
     page.wait_for_function("document.querySelector('#pq-status').innerText.includes('已记录')", timeout=10_000)
+    # the confirmation shows right under the chat, where 👍/👎 are
+    gap = page.evaluate("() => document.querySelector('#pq-status').getBoundingClientRect().top -"
+                        " document.querySelector('#pq-chat').getBoundingClientRect().bottom")
+    assert 0 <= gap < 60, gap
     page.fill("#pq-comment textarea", "想知道申请条件")
     page.click("#pq-send-comment")
     page.wait_for_function("document.querySelector('#pq-status').innerText.includes('意见已记录')", timeout=10_000)
@@ -242,3 +246,23 @@ def test_8_uploaded_document_appears_in_the_filters_after_reload(page) -> None:
     page.wait_for_function("document.querySelector('#pq-doc').innerText.includes('花都区皮具企业境外展会补助通知')",
                            timeout=10_000)
     page.screenshot(path=str(SHOTS / "08-filters-after-upload.png"), full_page=True)
+
+
+def test_9_on_a_phone_the_sources_follow_the_answer(browser, site: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
+    pg = context.new_page()
+    pg.goto(site)
+    pg.wait_for_selector("#pq-question textarea", timeout=60_000)
+    ask(pg, "狮岭镇皮具产业有哪些资金扶持？", "1.8亿元")
+    top = pg.evaluate("s => document.querySelector(s).getBoundingClientRect().top + window.scrollY",
+                      "#pq-sources")
+    chat_bottom = pg.evaluate("() => document.querySelector('#pq-chat').getBoundingClientRect().bottom"
+                              " + window.scrollY")
+    for later in ("#pq-question", "#pq-filters", "#pq-comment"):
+        y = pg.evaluate("s => document.querySelector(s).getBoundingClientRect().top + window.scrollY", later)
+        assert top < y, later
+    assert chat_bottom <= top
+    # badges never wrap: one line box each
+    assert pg.evaluate("() => [...document.querySelectorAll('.pq-badge')].every(b => b.getClientRects().length === 1)")
+    pg.screenshot(path=str(SHOTS / "10-mobile.png"), full_page=True)
+    context.close()

@@ -49,28 +49,29 @@ def build_chat(qa: PolicyQA, demo: gr.Blocks, questions: RateLimit | None = None
 
     badge = f'<span class="pq-badge" id="pq-mode">{MODE_BADGE[mode]}</span>'
     gr.Markdown(f"每句回答都标注出处 [n]，点击可核对原文。{badge}")
-    with gr.Row():
+    # The answer, then its sources (side by side on a wide screen, one after the other on a phone),
+    # then the question box and the rest: sources never come after examples and filters.
+    with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             chat = gr.Chatbot(label="对话", height=460, buttons=["copy"], elem_id="pq-chat")
-            # one line that grows: Enter sends, Shift+Enter breaks the line (the chat convention)
-            box = gr.Textbox(label="您的问题", placeholder="例如：狮岭镇皮具产业有哪些资金扶持？", lines=1, max_lines=6,
-                             info="Enter 发送，Shift+Enter 换行", elem_id="pq-question")
-            with gr.Row():
-                send = gr.Button("提问", variant="primary", elem_id="pq-send")
-                copy = gr.Button("复制答复", elem_id="pq-copy")
-                clear = gr.Button("清空对话", elem_id="pq-clear")
-            gr.Examples(EXAMPLES, inputs=box, label="示例问题")
-            with gr.Accordion("筛选（可选）", open=False, elem_id="pq-filters"):
-                regions = gr.Dropdown(region_choices, multiselect=True, label="地区", elem_id="pq-region")
-                industries = gr.Dropdown(industry_choices, multiselect=True, label="行业", elem_id="pq-industry")
-                docs = gr.Dropdown(doc_choices, multiselect=True, label="文件",
-                                   elem_id="pq-doc")
-            with gr.Row():
-                comment = gr.Textbox(label="对上一条回答的意见（可选）", lines=1, scale=4, elem_id="pq-comment")
-                send_comment = gr.Button("提交意见", scale=1, elem_id="pq-send-comment")
-            status = gr.Markdown(elem_id="pq-status")
+            status = gr.Markdown(elem_id="pq-status")  # right under 👍/👎: what became of a rating
         with gr.Column(scale=2):
             sources = gr.HTML(sources_html(None), elem_id="pq-sources")
+    # one line that grows: Enter sends, Shift+Enter breaks the line (the chat convention)
+    box = gr.Textbox(label="您的问题", placeholder="例如：狮岭镇皮具产业有哪些资金扶持？", lines=1, max_lines=6,
+                     info="Enter 发送，Shift+Enter 换行", elem_id="pq-question")
+    with gr.Row():
+        send = gr.Button("提问", variant="primary", elem_id="pq-send")
+        copy = gr.Button("复制答复", elem_id="pq-copy")
+        clear = gr.Button("清空对话", elem_id="pq-clear")
+    with gr.Row():
+        comment = gr.Textbox(label="对上一条回答的意见（可选）", lines=1, scale=4, elem_id="pq-comment")
+        send_comment = gr.Button("提交意见", scale=1, elem_id="pq-send-comment")
+    gr.Examples(EXAMPLES, inputs=box, label="示例问题")
+    with gr.Accordion("筛选（可选）", open=False, elem_id="pq-filters"):
+        regions = gr.Dropdown(region_choices, multiselect=True, label="地区", elem_id="pq-region")
+        industries = gr.Dropdown(industry_choices, multiselect=True, label="行业", elem_id="pq-industry")
+        docs = gr.Dropdown(doc_choices, multiselect=True, label="文件", elem_id="pq-doc")
     plain = gr.Textbox(visible=False)
     entries = gr.State({})  # chat message index -> feedback entry id (None: not logged)
     turns = gr.State([])  # (turn, question, Answer) of every answer shown: each keeps its own cards

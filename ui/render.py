@@ -173,4 +173,6 @@ CSS = """
 .pq-asked{font-weight:600;color:#1f2328;margin:14px 0 2px;padding-top:8px;border-top:2px solid #d0d7de}
 .pq-related{border-style:dashed;background:#f6f8fa}
 .pq-badge,.pq-n{white-space:nowrap}
+#pq-sources{max-height:560px;overflow-y:auto}
+@media (max-width:640px){#pq-sources{max-height:none}}
 """
