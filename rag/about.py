@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rag.assessment import Evidence, citation
+from rag.assessment import NEVER_MENTION, Evidence, citation
 from rag.document_facts import fact_sentence, intent_of
 from rag.evidence import expected_kind, is_chinese
 from rag.retrieval import Retriever
@@ -21,7 +21,7 @@ def about_document(question: str, evidence: Evidence, retriever: Retriever, mode
     intent = intent_of(question)
     if intent is None or expected_kind(question) in _CONTENT_KINDS or not evidence.retrieved:
         return None
-    if evidence.refused and evidence.reason.startswith("the documents never mention"):
+    if evidence.refused and evidence.reason.startswith(NEVER_MENTION):
         return None  # 深圳的政策是谁发的？ is about a document this index does not have
     # Which document: the one the question names, or the one the conversation is about (a
     # follow-up, or a search narrowed to one document). Otherwise it is not clear which is meant.

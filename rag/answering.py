@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from rag.about import about_document
 from rag.answer_model import AnswerModel, default_model
-from rag.assessment import Evidence, citation, quoted_first, rank_sentences, refusal, rerank, signals
+from rag.assessment import NEVER_MENTION, Evidence, citation, quoted_first, rank_sentences, refusal, rerank, signals
 from rag.colloquial import formal_terms
 from rag.english import gloss
 from rag.evidence import QueryTerms, expected_kind, is_chinese, query_terms
@@ -47,6 +47,15 @@ def clean_question(question: str) -> tuple[str, str]:
     if len(q) > MAX_QUESTION_CHARS:
         return q[:MAX_QUESTION_CHARS], f"问题超过{MAX_QUESTION_CHARS}字，只按前{MAX_QUESTION_CHARS}字检索。"
     return q, ""
+
+
+def refusal_text(reason: str) -> str:
+    """What the user reads when the documents do not answer: which place they do not cover, if that
+    is why ("现有文件未涉及东莞。"), else the general refusal."""
+    if reason.startswith(NEVER_MENTION):
+        places = [p.strip() for p in reason[len(NEVER_MENTION):].split(",") if p.strip()]
+        return f"现有文件未涉及{'、'.join(places)}，没有找到关于这个问题的规定。"
+    return REFUSAL
 
 
 def clean_filters(filters: Filters | None) -> Filters | None:
@@ -116,7 +125,7 @@ class Answerer:
             return replace(about, notice=" ".join(x for x in (notice, about.notice) if x))
         if evidence.refused:
             related = tuple(citation(i + 1, rc) for i, rc in enumerate(evidence.retrieved[:3]))
-            text = REFUSAL + ("以下是最接近的相关段落，供参考。" if related else "")
+            text = refusal_text(evidence.reason) + ("以下是最接近的相关段落，供参考。" if related else "")
             return Answer(text, (), True, generator.mode, related, notice, evidence.retrieved)
         answer = generator.generate(evidence, deadline)
         if notice:

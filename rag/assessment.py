@@ -34,6 +34,7 @@ from rag.types import Citation, RetrievedChunk
 
 # Thresholds set on the dev set as a whole (never per question); see README "Quality".
 MIN_CHUNK_COVERAGE = 0.4
+NEVER_MENTION = "the documents never mention "  # the reason given for a place no document covers
 MIN_SENTENCE_COVERAGE = 0.1
 SENTENCE_CHUNKS = 4  # answer sentences come from this many top paragraphs
 MEANING_CHUNKS = 2  # … or this many when sentences are compared by embedding (no shared words),
@@ -230,7 +231,7 @@ def refused_by_fact(query: str, sentences: Sequence[Sentence], kind: str | None,
     and no candidate sentence states one of that kind about the thing asked (FIGURE_KINDS)."""
     places = unknown_place(query, chinese, view)
     if places:
-        return f"the documents never mention {', '.join(places)}"
+        return NEVER_MENTION + ", ".join(places)
     if not sentences:
         return "no sentence to quote"
     if kind in FIGURE_KINDS and not sig["best_states_focus"]:
@@ -247,7 +248,7 @@ def refusal(question: str, query: str, retrieved: Sequence[RetrievedChunk], term
     if model is None:  # the hand-set rules, before a model is trained
         places = unknown_place(query, chinese, view)
         if places:
-            return f"the documents never mention {', '.join(places)}", None
+            return NEVER_MENTION + ", ".join(places), None
         if not sentences:
             return "no sentence to quote", None
         return _rule_refusal(retrieved, terms, sentences, kind, chinese, sig), None

@@ -10,7 +10,6 @@ import shutil
 import pytest
 
 from rag.answer_features import CONNECTIVE, is_fragment
-from rag.answering import REFUSAL
 from rag.followup import condense, is_followup
 from rag.numbers import canonical, same_figure, values
 from rag.service import PolicyQA
@@ -80,7 +79,9 @@ def test_share_written_in_chinese_numerals_answers_a_percentage_question(numeral
 ])
 def test_english_question_about_a_place_outside_the_corpus_is_refused(seed_qa: PolicyQA, question: str) -> None:
     answer = seed_qa.ask(question)
-    assert answer.refused and answer.text.startswith(REFUSAL)
+    assert answer.refused
+    if "Shenzhen" in question:  # no document mentions it: the refusal says which place
+        assert "现有文件未涉及深圳" in answer.text
     assert not answer.citations
 
 

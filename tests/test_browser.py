@@ -97,6 +97,11 @@ def test_3_view_original_document_scrolled_to_the_paragraph(page) -> None:
     in_view = doc.evaluate("() => { const r = document.getElementById('cited').getBoundingClientRect();"
                            " return r.top < window.innerHeight && r.bottom > 0; }")
     assert in_view
+    # not at the very top edge, and the bar at the top names the document and the paragraph's heading
+    assert doc.evaluate("() => document.getElementById('cited').getBoundingClientRect().top") > 80
+    bar = doc.locator("#where")
+    assert bar.is_visible() and "一、主要工作情况" in bar.inner_text()
+    assert doc.evaluate("() => document.getElementById('where').getBoundingClientRect().top") <= 1
     doc.screenshot(path=str(SHOTS / "03-original-document.png"))
     doc.close()
 
@@ -236,6 +241,20 @@ def test_7b_admin_logs_out(page) -> None:
     page.wait_for_selector("#pq-admin-panel", state="hidden", timeout=10_000)
     assert page.locator("#pq-login").is_visible() and "已退出登录" in page.inner_text("#pq-admin-msg")
     page.get_by_role("tab", name="问答").click()
+
+
+def test_7c_a_refusal_names_the_place_and_numbers_the_related_paragraphs(page) -> None:
+    ask(page, "东莞厚街的鞋企能享受哪些扶持政策？", "不是答案")
+    chat = page.locator("#pq-chat .message").last.inner_text() if page.locator("#pq-chat .message").count() \
+        else page.inner_text("#pq-chat")
+    assert "现有文件未涉及东莞" in page.inner_text("#pq-chat") and "相关1" in page.inner_text("#pq-chat"), chat
+    newest = page.locator("#pq-sources .pq-sources").first
+    assert "仅供参考" in newest.inner_text() and newest.locator(".pq-card.pq-related").count() >= 1
+    assert "相关1" in newest.locator(".pq-card").first.inner_text()
+    overlap = page.evaluate("() => document.querySelector('#pq-sources').getBoundingClientRect().bottom -"
+                            " document.querySelector('#pq-question').getBoundingClientRect().top")
+    assert overlap <= 0, overlap  # a long list of cards scrolls in its panel, over nothing
+    page.screenshot(path=str(SHOTS / "11-refusal.png"), full_page=True)
 
 
 def test_8_uploaded_document_appears_in_the_filters_after_reload(page) -> None:

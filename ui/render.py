@@ -134,8 +134,9 @@ def sources_panel(turns: list[tuple[int, str, Answer]]) -> str:
     return "".join(sources_html(a, turn, q) for turn, q, a in reversed(turns))
 
 
-def document_page(title: str, meta: dict[str, object], text: str, start: int, end: int) -> str:
-    """The whole document, escaped, with the cited paragraph marked and scrolled into view."""
+def document_page(title: str, meta: dict[str, object], text: str, start: int, end: int, heading: str = "") -> str:
+    """The whole document, escaped, with the cited paragraph marked and scrolled into view; a bar
+    that stays at the top names the document and the heading the paragraph sits under."""
     start = max(0, min(start, len(text)))
     end = max(start, min(end, len(text)))
     about = " · ".join(html.escape(str(meta[k])) for k in ("issuer", "date", "status", "region") if meta.get(k))
@@ -144,6 +145,8 @@ def document_page(title: str, meta: dict[str, object], text: str, start: int, en
     return (
         '<!doctype html><html lang="zh"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{DOC_CSS}</style></head><body>"
+        f'<div class="bar" id="where">《{html.escape(title)}》'
+        f'{f" › {html.escape(heading)}" if heading else ""}</div>'
         f"<h1>{html.escape(title)}</h1><div class=meta>{about}</div><pre>{body}</pre>"
         '<script>document.getElementById("cited").scrollIntoView({block:"center"});</script>'
         "</body></html>"
@@ -156,6 +159,9 @@ color:#1f2328}
 h1{font-size:1.3em}.meta{color:#57606a;margin-bottom:1em}
 pre{white-space:pre-wrap;font-family:inherit;line-height:1.8}
 mark{background:#fff3b0;outline:2px solid #e3b341}
+#cited{scroll-margin-top:35vh}
+.bar{position:sticky;top:0;background:#f6f8fa;border-bottom:1px solid #d0d7de;padding:6px 8px;font-size:0.9em;
+color:#57606a;z-index:1}
 """
 
 CSS = """
@@ -173,6 +179,6 @@ CSS = """
 .pq-asked{font-weight:600;color:#1f2328;margin:14px 0 2px;padding-top:8px;border-top:2px solid #d0d7de}
 .pq-related{border-style:dashed;background:#f6f8fa}
 .pq-badge,.pq-n{white-space:nowrap}
-#pq-sources{max-height:560px;overflow-y:auto}
-@media (max-width:640px){#pq-sources{max-height:none}}
+#pq-sources{max-height:560px !important;overflow-y:auto !important}
+@media (max-width:640px){#pq-sources{max-height:none !important}}
 """

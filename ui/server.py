@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from rag.auth import PasswordGate
+from rag.chunking import chunk_document
 from rag.ratelimit import RateLimit, RateLimited
 from rag.retrieval import FilterError, Filters
 from rag.service import PolicyQA
@@ -86,7 +87,8 @@ def make_app(qa: PolicyQA, demo: gr.Blocks, gate: PasswordGate | None = None,
         doc = qa.document(doc_id)
         if doc is None:
             raise HTTPException(status_code=404, detail="没有这个文件")
-        return HTMLResponse(document_page(doc.title, doc.meta, doc.text, start, end))
+        heading = next((c.heading_path for c in chunk_document(doc) if c.start <= start < c.end), "")
+        return HTMLResponse(document_page(doc.title, doc.meta, doc.text, start, end, heading))
 
     return gr.mount_gradio_app(app, demo, path="/", css=CSS, footer_links=["api"], show_error=False,
                                max_file_size=upload_bytes)
