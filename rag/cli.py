@@ -160,7 +160,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ui.app import serve  # the UI package; the library itself never imports gradio
 
     qa = _open(args)
-    serve(qa, host=args.host, port=args.port)
+    if not qa.documents():
+        # every question would be refused without a word: say what to do instead
+        print(f"error: the index {qa.settings.index_dir} holds no documents; run `policy-qa ingest` first "
+              f"(it indexes {qa.settings.corpus_dir}/), or `make run`, which does both", file=sys.stderr)
+        return 2
+    try:
+        serve(qa, host=args.host, port=args.port)
+    except KeyboardInterrupt:  # Ctrl-C is how a server is stopped: not a failure
+        pass
+    print("stopped", file=sys.stderr)
     return 0
 
 

@@ -13,10 +13,11 @@ from tests.conftest import BIN, FIXTURES, ROOT, SHILING, copy_corpus
 pytestmark = pytest.mark.slow
 
 
-def run(*args: str, env_extra: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def run(*args: str, env_extra: dict[str, str] | None = None, cwd: Path = ROOT,
+        timeout: float = 600) -> subprocess.CompletedProcess[str]:
     exe = BIN / "policy-qa"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env_extra or {})}
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=600)
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +111,37 @@ def test_bad_questions_file_names_the_line(cli_index: tuple[Path, Path], tmp_pat
 def test_module_entry_point() -> None:
     out = subprocess.run([sys.executable, "-m", "rag.cli", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0 and "ingest" in out.stdout
+
+
+def test_serve_refuses_an_empty_index_naming_ingest(tmp_path: Path) -> None:
+    from tests.conftest import free_port
+
+    out = run("serve", "--index", str(tmp_path / "empty-index"), "--port", str(free_port()),
+              env_extra={"POLICY_QA_DATA_DIR": str(tmp_path)}, timeout=120)  # before: it served forever
+    assert out.returncode == 2 and "holds no documents" in out.stderr and "policy-qa ingest" in out.stderr
+
+
+def test_ctrl_c_stops_the_server_cleanly(cli_index: tuple[Path, Path]) -> None:
+    import signal
+    import time
+    import urllib.request
+
+    from tests.conftest import free_port
+
+    corpus, index = cli_index
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "POLICY_QA_CORPUS": str(corpus)}
+    proc = subprocess.Popen([str(BIN / "policy-qa"), "serve", "--index", str(index), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        for _ in range(240):  # until it answers
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/openapi.json", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0 and err.strip().endswith("stopped") and "interrupted" not in err, err

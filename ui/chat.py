@@ -49,6 +49,8 @@ def build_chat(qa: PolicyQA, demo: gr.Blocks, questions: RateLimit | None = None
 
     badge = f'<span class="pq-badge" id="pq-mode">{MODE_BADGE[mode]}</span>'
     gr.Markdown(f"每句回答都标注出处 [n]，点击可核对原文。{badge}")
+    empty = "⚠ 索引中还没有任何文件，所有问题都会被拒答：请在“文档管理”上传文件，或运行 `policy-qa ingest`。"
+    banner = gr.Markdown(empty if not qa.documents() else "", elem_id="pq-empty-index")
     # The answer, then its sources (side by side on a wide screen, one after the other on a phone),
     # then the question box and the rest: sources never come after examples and filters.
     with gr.Row(equal_height=False):
@@ -152,9 +154,10 @@ def build_chat(qa: PolicyQA, demo: gr.Blocks, questions: RateLimit | None = None
 
     gr.api(ask, api_name="ask")
 
-    def refresh_filters() -> tuple[Any, Any, Any]:
-        """Documents uploaded since the server started appear in the filters on the next page load."""
+    def refresh_filters() -> tuple[Any, Any, Any, Any]:
+        """Documents uploaded since the server started appear in the filters on the next page load;
+        an index emptied meanwhile says so."""
         r, i, d = _filter_choices(qa)
-        return gr.update(choices=r), gr.update(choices=i), gr.update(choices=d)
+        return gr.update(choices=r), gr.update(choices=i), gr.update(choices=d), "" if qa.documents() else empty
 
-    demo.load(refresh_filters, None, [regions, industries, docs], api_visibility="private")
+    demo.load(refresh_filters, None, [regions, industries, docs, banner], api_visibility="private")
