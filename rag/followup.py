@@ -48,11 +48,15 @@ def _modal_verb(word: str, flag: str) -> bool:
 _QUOTED = re.compile(r"[“\"《「][^”\"》」]{2,}[”\"》」]")
 
 
-def last_user_turn(history: Sequence[dict[str, Any]] | None) -> str:
-    for turn in reversed(history or []):
-        if turn.get("role") == "user" and str(turn.get("content", "")).strip():
-            return str(turn["content"]).strip()
-    return ""
+def topic_turn(history: Sequence[dict[str, Any]] | None, known: Collection[str] = ()) -> str:
+    """The question a follow-up refers to: the latest user turn, or, when that was itself a follow-up
+    ("是正式发布的吗？" then "谁发的？"), the latest one that named its topic; at most 4 turns back."""
+    asked = [str(t.get("content", "")).strip() for t in (history or []) if t.get("role") == "user"]
+    asked = [a for a in asked if a]
+    for turn in reversed(asked[-4:]):
+        if not is_followup(turn, known):
+            return turn
+    return asked[-1] if asked else ""
 
 
 def has_subject(question: str, known: Collection[str] = ()) -> bool:
@@ -94,7 +98,7 @@ def condense(question: str, history: Sequence[dict[str, Any]] | None, industries
     industry words (皮具) go too, since another place's documents speak of their own industry.
     """
     q = question.strip()
-    previous = last_user_turn(history)
+    previous = topic_turn(history, known_places)
     if not previous or not is_followup(q, known_places):
         return q
     if places_in(q, known_places):

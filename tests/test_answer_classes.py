@@ -216,6 +216,18 @@ def test_a_verb_only_follow_up_asks_about_the_topic_before_it(seed_qa: PolicyQA)
     assert {c.doc for c in answer.citations} <= {PINGHU}
 
 
+def test_a_follow_up_to_a_follow_up_keeps_the_first_topic(seed_qa: PolicyQA) -> None:
+    history = [{"role": "user", "content": "平湖箱包企业参加境外展会有什么支持？"},
+               {"role": "assistant", "content": "……"},
+               {"role": "user", "content": "这个文件是正式发布的吗？"}, {"role": "assistant", "content": "……"}]
+    assert "平湖" in condense("谁发的？", history)
+    answer = seed_qa.ask("谁发的？", history=history)
+    assert answer.citations and answer.citations[0].doc == PINGHU and "平湖市经济和信息化局" in answer.text
+    # a standalone question in between starts a new topic
+    history += [{"role": "user", "content": "鹿城区鞋业人才引进做了哪些工作？"}, {"role": "assistant", "content": "……"}]
+    assert "鹿城" in condense("谁发的？", history) and "平湖" not in condense("谁发的？", history)
+
+
 def test_history_does_not_leak_into_a_question_asked_under_a_filter(seed_qa: PolicyQA) -> None:
     from rag.retrieval import Filters
 
