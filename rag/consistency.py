@@ -19,10 +19,14 @@ def problems(catalog: Catalog, store: ChromaVectorStore, settled: bool = True) -
     the catalog's vectors and no unfinished versions remain.
     """
     out = []
-    stored = store.ids()
-    records = catalog.documents()
+    for _ in range(5):  # one snapshot: a document going live between the two reads is no problem
+        before = catalog.generation()
+        stored = store.ids()
+        records = catalog.documents()
+        visible = list(catalog.visible_chunks())
+        if catalog.generation() == before:
+            break
     live = [r for r in records if r.complete]
-    visible = list(catalog.visible_chunks())
     per_doc = Counter(c.doc_id for c, _, _ in visible)
     for r in live:
         if per_doc[r.doc_id] != r.n_chunks:
