@@ -8,13 +8,10 @@ possible false refusal; the report lists them.
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
-from rag.injection import speaks_to_the_bot
+from rag.injection import sentences, speaks_to_the_bot
 from rag.loading import iter_corpus
-
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 
 
 def main() -> None:
@@ -23,20 +20,20 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=20, help="flagged sentences to print per folder")
     args = parser.parse_args()
     for folder in args.folders:
-        sentences = flagged = 0
+        total = flagged = 0
         shown: list[str] = []
         for doc in iter_corpus(folder):
             if isinstance(doc, Exception):
                 continue
-            for s in _SENTENCE.findall(doc.text):
+            for s in sentences(doc.text):
                 if len(s.strip()) < 4:
                     continue
-                sentences += 1
+                total += 1
                 if speaks_to_the_bot(s):
                     flagged += 1
                     if len(shown) < args.show:
                         shown.append(f"{doc.doc_id}: {s.strip()[:120]}")
-        print(f"{folder}: {flagged} of {sentences} sentences flagged ({flagged / max(sentences, 1):.5%})")
+        print(f"{folder}: {flagged} of {total} sentences flagged ({flagged / max(total, 1):.5%})")
         for line in shown:
             print("   ", line)
 

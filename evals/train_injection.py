@@ -21,19 +21,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-from rag.injection import MODEL_PATH, SIGN_NAMES, InjectionModel, grams, signs
+from rag.injection import MODEL_PATH, SIGN_NAMES, InjectionModel, grams, sentences, signs
 from rag.loading import iter_corpus
 
 HERE = Path(__file__).parent / "injection"
 HELD_OUT = Path(__file__).parent.parent / "tests" / "fixtures" / "injection_heldout.txt"
 MAX_FALSE_POSITIVES = 1e-4  # share of real sentences the cross-validated threshold may flag
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 
 
 def lines(path: Path) -> list[str]:
@@ -44,7 +42,7 @@ def corpus_sentences(folder: Path) -> list[str]:
     out: list[str] = []
     for doc in iter_corpus(folder):
         if not isinstance(doc, Exception):
-            out.extend(s.strip() for s in _SENTENCE.findall(doc.text) if len(s.strip()) >= 4)
+            out.extend(s.strip() for s in sentences(doc.text) if len(s.strip()) >= 4)
     return out
 
 

@@ -121,6 +121,11 @@ def speaks_to_the_bot(sentence: str) -> bool:
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 
 
+def sentences(text: str) -> list[str]:
+    """The text cut into the sentences this check judges (to 。！？ or a line end)."""
+    return _SENTENCE.findall(text)
+
+
 def without_bot_sentences(text: str) -> str:
     """The text with every sentence that speaks to the bot left out (what may support an answer)."""
-    return "".join(s for s in _SENTENCE.findall(text) if not speaks_to_the_bot(s))
+    return "".join(s for s in sentences(text) if not speaks_to_the_bot(s))
