@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from rag.catalog import Catalog
+from rag.corpus import WITHDRAWN, Corpus
 from rag.indexing import Indexer, Progress
 from rag.lexical import add_words
 from rag.loading import SUPPORTED_SUFFIXES, LoadError, load_file, manifest_words
-from rag.manifest import MANIFEST_NAME, load_manifest, save_manifest
+from rag.manifest import MANIFEST_NAME
 from rag.sanitize import unsafe_in_field
 from rag.writer_lock import IndexBusyError
 
@@ -86,9 +87,11 @@ FIELD_LABELS = {"title": "标题", "issuer": "发文机关", "doc_number": "文�
 
 
 class DocumentAdmin:
-    def __init__(self, corpus_dir: Path, catalog: Catalog, indexer: Indexer,
+    """Writes only to the corpus's staff folder: the shipped corpus/ stays as it is in git."""
+
+    def __init__(self, corpus: Corpus, catalog: Catalog, indexer: Indexer,
                  max_bytes: int = MAX_UPLOAD_BYTES) -> None:
-        self.corpus_dir = corpus_dir
+        self.corpus = corpus
         self.catalog = catalog
         self.indexer = indexer
         self.max_bytes = max_bytes
@@ -100,8 +103,9 @@ class DocumentAdmin:
         if len(data) > self.max_bytes:
             size, limit = len(data) / 2**20, self.max_bytes / 2**20
             raise AdminError(f"{doc_id}：文件过大（{size:.1f} MB，上限 {limit:.0f} MB）")
-        target = self.corpus_dir / doc_id
-        exists = target.exists() or target.is_symlink()
+        folder = self.corpus.writable
+        target = folder / doc_id
+        exists = self.corpus.path_of(doc_id) is not None or target.is_symlink()
         if exists and not replace:
             raise AdminError(f"{doc_id} 已存在；如需更新，请选择“替换”")
         fields = clean_meta(meta or {})  # refused before anything is written
@@ -110,25 +114,28 @@ class DocumentAdmin:
                        if r.content_hash.split(":")[0] == digest and r.doc_id != doc_id})
         if same:
             raise AdminError(f"{doc_id}：与已有文件 {same[0]} 内容完全相同，未上传")
-        self.corpus_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=Path(doc_id).suffix, dir=self.corpus_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=Path(doc_id).suffix, dir=folder)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-            manifest = load_manifest(self.corpus_dir)
-            entry = {**manifest.get(doc_id, {}), **fields}
+            entry = {**self.corpus.manifest().get(doc_id, {}), **fields}
             try:
                 doc = load_file(Path(tmp), entry, limits=self.indexer.limits)
             except LoadError as err:
                 raise AdminError(f"{doc_id}：无法读取（{err.reason}），已拒绝，现有索引未改动") from err
-            previous = load_manifest(self.corpus_dir)
-            if entry:
-                manifest[doc_id] = entry
-                save_manifest(self.corpus_dir, manifest)
+            previous = self.corpus.overlay()
+            overlay = dict(previous)
+            staff = {k: v for k, v in overlay.pop(doc_id, {}).items() if k != WITHDRAWN} | fields
+            if staff:
+                overlay[doc_id] = staff
+            if overlay != previous:  # a shipped document uploaded again is no longer withdrawn
+                self.corpus.save_overlay(overlay)
             try:
                 os.replace(tmp, target)
             except BaseException:
-                save_manifest(self.corpus_dir, previous)  # a failure leaves neither file nor entry
+                if overlay != previous:
+                    self.corpus.save_overlay(previous)  # a failure leaves neither file nor entry
                 raise
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -142,24 +149,29 @@ class DocumentAdmin:
         return UploadResult(doc_id, exists, chunks)
 
     def delete(self, doc_id: str) -> None:
+        """Remove a document from the index; a shipped one is marked withdrawn, never deleted."""
         doc_id = safe_name(doc_id)
-        if self.catalog.document(doc_id) is None and not (self.corpus_dir / doc_id).exists():
+        if self.catalog.document(doc_id) is None and self.corpus.path_of(doc_id) is None:
             raise AdminError(f"没有名为 {doc_id} 的文件")
         self.indexer.remove(doc_id)
-        (self.corpus_dir / doc_id).unlink(missing_ok=True)
-        manifest = load_manifest(self.corpus_dir)
-        if manifest.pop(doc_id, None) is not None:
-            save_manifest(self.corpus_dir, manifest)
+        (self.corpus.writable / doc_id).unlink(missing_ok=True)
+        overlay = self.corpus.overlay()
+        if self.corpus.shipped(doc_id):
+            overlay[doc_id] = {WITHDRAWN: True}
+        elif overlay.pop(doc_id, None) is None:
+            return
+        self.corpus.save_overlay(overlay)
 
     def update_meta(self, doc_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-        """Write edited metadata to the manifest and the index (no re-embedding needed)."""
+        """Write edited metadata to the staff manifest and the index (no re-embedding needed)."""
         doc_id = safe_name(doc_id)
         if self.catalog.document(doc_id) is None:
             raise AdminError(f"索引中没有 {doc_id}")
-        manifest = load_manifest(self.corpus_dir)
-        entry = {**manifest.get(doc_id, {}), **clean_meta(fields)}
-        manifest[doc_id] = entry
-        save_manifest(self.corpus_dir, manifest)
+        changed = clean_meta(fields)
+        overlay = self.corpus.overlay()
+        overlay[doc_id] = {**overlay.get(doc_id, {}), **changed}
+        self.corpus.save_overlay(overlay)
+        entry = self.corpus.manifest()[doc_id]
         self.catalog.update_meta(doc_id, entry)
         add_words(manifest_words({doc_id: entry}))
         return entry

@@ -51,11 +51,14 @@ def _open(args: argparse.Namespace, corpus: Path | None = None) -> Any:
     index = getattr(args, "index", None)
     if index is None and corpus is not None:
         index = settings.index_for_corpus(corpus)  # another corpus gets an index of its own
+    if corpus is not None and Path(index or settings.index_dir).resolve() != settings.index_dir.resolve():
+        # and staff changes of its own: the default corpus's uploads are not laid over another one
+        settings = settings.with_overrides(uploads_dir=settings.uploads_for_index(Path(index or settings.index_dir)))
     settings = settings.with_overrides(index_dir=Path(index) if index else None, corpus_dir=corpus)
     return PolicyQA(settings)
 
 
-def _ingest(qa: Any, corpus: Path, rebuild: bool = False, quiet: bool = False) -> Any:
+def _ingest(qa: Any, corpus: Any, rebuild: bool = False, quiet: bool = False) -> Any:
     bar = _progress_bar("索引文件", unit="B", scale=True) if not quiet else None
     try:
         report = qa.ingest(corpus, progress=bar, rebuild=rebuild)
@@ -79,8 +82,8 @@ def _ingest(qa: Any, corpus: Path, rebuild: bool = False, quiet: bool = False) -
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     corpus = Path(args.corpus) if args.corpus else None
-    qa = _open(args, corpus if args.index is None and corpus else None)
-    report = _ingest(qa, corpus or qa.settings.corpus_dir, rebuild=args.rebuild)
+    qa = _open(args, corpus)
+    report = _ingest(qa, qa.settings.corpus, rebuild=args.rebuild)
     return 1 if report.indexed == 0 else 0
 
 
@@ -117,7 +120,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     corpus = Path(args.corpus) if args.corpus else None
     qa = _open(args, corpus)
     if corpus is not None:
-        _ingest(qa, corpus, quiet=True)
+        _ingest(qa, qa.settings.corpus, quiet=True)
     questions = load_questions(Path(args.questions))
     name = args.split_name or _split_name(Path(args.questions))
     questions = select(questions, name, args.split)

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.loading import LoadError, check_size, corpus_files, corpus_links
+from rag.corpus import Corpus
+from rag.loading import LoadError, check_size
 
 
 @dataclass
@@ -21,7 +22,7 @@ class Scan:
 
 
 def scan_corpus(
-    corpus_dir: Path,
+    corpus: Corpus,
     live: dict[str, str],
     is_current: Callable[[str, str], bool],
     max_bytes: int,
@@ -33,8 +34,8 @@ def scan_corpus(
     whether that record still matches the file. A file with the same bytes as another is indexed
     once: under the name already indexed if there is one, else the first name in order.
     """
-    found = corpus_files(corpus_dir)  # a missing folder is a LoadError naming it
-    scan = Scan(errors=corpus_links(corpus_dir))
+    found = corpus.files()  # a missing folder is a LoadError naming it
+    scan = Scan(errors=corpus.links())
     files: list[tuple[Path, int, str]] = []
     for path in found:
         scan.names.add(path.name)

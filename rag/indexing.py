@@ -11,11 +11,12 @@ from pathlib import Path
 from rag.catalog import Catalog, vector_id
 from rag.chunking import ChunkingConfig, chunk_document, search_text
 from rag.consistency import repair
+from rag.corpus import Corpus
 from rag.corpus_scan import IngestReport, scan_corpus
 from rag.embeddings import PolicyEmbeddings
 from rag.formats import DEFAULT_LIMITS, Limits
 from rag.lexical import add_words, tokenize
-from rag.loading import LoadError, load_file, manifest_words, read_manifest
+from rag.loading import LoadError, load_file, manifest_words
 from rag.store import ChromaVectorStore
 from rag.types import Chunk, Document
 from rag.writer_lock import WriterLock
@@ -86,8 +87,9 @@ class Indexer:
         # Indexes written before per-document keys hold the plain file hash and one pipeline for all.
         return recorded == file_hash and self.catalog.get_info("pipeline") == self._pipeline_id()
 
-    def sync(self, corpus_dir: Path, progress: Progress | None = None, rebuild: bool = False) -> IngestReport:
-        """Index every readable file of corpus_dir; returns what was added, updated, kept, removed.
+    def sync(self, corpus: Corpus | Path, progress: Progress | None = None, rebuild: bool = False) -> IngestReport:
+        """Index every readable file of the corpus (a folder, or the shipped one with staff changes);
+        returns what was added, updated, kept, removed.
 
         One document at a time: a new or changed document becomes searchable (BM25 and dense) when
         its last paragraph is stored, replacing its earlier version in one step, so queries keep
@@ -97,18 +99,18 @@ class Indexer:
         Progress is reported in bytes of the files still to index.
         """
         with self.writer.held():
-            return self._sync(corpus_dir, progress, rebuild)
+            return self._sync(Corpus.of(corpus), progress, rebuild)
 
-    def _sync(self, corpus_dir: Path, progress: Progress | None, rebuild: bool) -> IngestReport:
+    def _sync(self, corpus: Corpus, progress: Progress | None, rebuild: bool) -> IngestReport:
         t0 = time.perf_counter()
         report = IngestReport()
         self.check_embedder(rebuild)
         report.repaired = self.repair()
-        manifest = read_manifest(corpus_dir)
+        manifest = corpus.manifest()
         add_words(manifest_words(manifest))
         records = self.catalog.documents()
         live = {r.doc_id: r for r in records if r.complete}
-        scan = scan_corpus(corpus_dir, {d: r.content_hash for d, r in live.items()}, self._current,
+        scan = scan_corpus(corpus, {d: r.content_hash for d, r in live.items()}, self._current,
                            self.max_file_bytes, force=rebuild)
         report.errors, report.duplicates, report.unchanged = scan.errors, scan.duplicates, scan.unchanged
         for name in scan.unchanged:

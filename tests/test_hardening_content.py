@@ -91,7 +91,7 @@ def test_a_zip_bomb_or_paragraph_flood_is_refused_and_nothing_changes(hard_qa: P
     with pytest.raises(AdminError, match="2500 paragraphs"):
         hard_qa.admin.upload("flood.docx", flood)
     assert hard_qa.documents() == before
-    assert not (hard_qa.settings.corpus_dir / "bomb.docx").exists()
+    assert hard_qa.settings.corpus.path_of("bomb.docx") is None
     # placed in the folder by hand, the next ingest names it and leaves the index as it was
     (hard_qa.settings.corpus_dir / "bomb.docx").write_bytes(bomb)
     try:
@@ -146,7 +146,7 @@ def test_a_duplicate_upload_is_refused_naming_the_original(hard_qa: PolicyQA) ->
     data = (CORPUS / SHILING).read_bytes()
     with pytest.raises(AdminError, match=SHILING):
         hard_qa.admin.upload("copy-of-shiling.txt", data)
-    assert not (hard_qa.settings.corpus_dir / "copy-of-shiling.txt").exists()
+    assert hard_qa.settings.corpus.path_of("copy-of-shiling.txt") is None
 
 
 @pytest.mark.parametrize("field, value", [("title", "标题\r第二行"), ("issuer", "区经信局\x00"),
@@ -157,7 +157,7 @@ def test_metadata_with_control_characters_is_refused_before_anything_is_written(
     text = "花都区箱包企业设计奖励通知。\n对获奖设计师给予每人2万元奖励。\n".encode()
     with pytest.raises(AdminError, match=field):
         hard_qa.admin.upload(name, text, {field: value})
-    assert not (hard_qa.settings.corpus_dir / name).exists() and hard_qa.document(name) is None
+    assert hard_qa.settings.corpus.path_of(name) is None and hard_qa.document(name) is None
     # nothing left behind: the same name uploads cleanly afterwards
     assert hard_qa.admin.upload(name, text, {"title": "设计奖励通知"}).chunks >= 1
     hard_qa.admin.delete(name)

@@ -79,12 +79,13 @@ def test_uploads_refuse_paths_types_and_oversize_files(hostile_qa: PolicyQA) -> 
         gr.Markdown("-")
     client = TestClient(make_app(hostile_qa, demo))  # a fresh rate limit; the same routes
     head = HEADER
-    before = sorted(p.name for p in hostile_qa.settings.corpus_dir.iterdir())
+    before = [p.name for p in hostile_qa.settings.corpus.files()]
     for name, data in [("../../escape.txt", "政策".encode()), ("..\\x.txt", b"a"), (".hidden.txt", b"a"),
                        ("run.exe", b"MZ"), ("manifest.toml", b"x=1"), ("big.txt", "政".encode() * 400_000)]:
         r = client.post("/api/admin/documents", files={"file": (name, data)}, headers=head)
         assert r.status_code == (413 if name == "big.txt" else 400), (name, r.text)  # 413: refused unread
     for name in ("..%2F..%2Fetc%2Fpasswd", "manifest.toml", ".hidden"):
         assert client.delete(f"/api/admin/documents/{name}", headers=head).status_code in (400, 404)
-    assert sorted(p.name for p in hostile_qa.settings.corpus_dir.iterdir()) == before
+    assert [p.name for p in hostile_qa.settings.corpus.files()] == before
     assert not (hostile_qa.settings.corpus_dir.parent / "escape.txt").exists()
+    assert not (hostile_qa.settings.corpus.writable.parent / "escape.txt").exists()

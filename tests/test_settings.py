@@ -14,6 +14,21 @@ def test_defaults_and_environment() -> None:
     assert s.embedder == "/models/bge-small-zh" and s.index_dir == Path("/srv/pq/index")
     assert (s.chroma_host, s.chroma_port) == ("10.0.0.5", 9000) and s.llm_enabled
     assert "sk-secret" not in repr(s)
+    assert s.corpus.writable == Path("/srv/pq/uploads")
+
+
+def test_the_admin_writes_outside_the_tracked_corpus() -> None:
+    """Uploads and metadata edits go to data/uploads/ (ignored by git), never into corpus/."""
+    import shutil
+    import subprocess
+
+    s = Settings.from_env({})
+    assert s.corpus.seed == Path("corpus") and s.corpus.writable == Path("data/uploads")
+    assert Settings.from_env({"POLICY_QA_UPLOADS_DIR": "/srv/docs"}).corpus.writable == Path("/srv/docs")
+    root = Path(__file__).resolve().parent.parent
+    if shutil.which("git") and (root / ".git").exists():
+        ignored = subprocess.run(["git", "check-ignore", "-q", "data/uploads/manifest.toml"], cwd=root)
+        assert ignored.returncode == 0
 
 
 def test_bad_value_names_the_variable() -> None:
