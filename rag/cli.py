@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,27 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def _progress_bar(desc: str, unit: str = "段", scale: bool = False) -> Any:
+    """A tqdm bar on a terminal; in a log file, one plain line per tenth of the work (a bar's
+    carriage-return redraws would each become a line there)."""
     from tqdm import tqdm
 
     state: dict[str, Any] = {}
+    live = sys.stderr.isatty()
+
+    def amount(x: float) -> str:
+        return tqdm.format_sizeof(x, suffix=unit) if scale else f"{round(x)} {unit}"
 
     def update(done: int, total: int) -> None:
+        if not live:
+            step = int(10 * done / total) if total else 0
+            start = state.setdefault("start", time.monotonic())
+            if total and step > state.get("step", -1):
+                state["step"] = step
+                spent = time.monotonic() - start
+                rate = f", {amount(done / spent)}/s, {tqdm.format_interval((total - done) * spent / done)} left" \
+                    if done and spent > 0.5 else ""
+                print(f"{desc}: {10 * step}% ({amount(done)} / {amount(total)}{rate})", file=sys.stderr, flush=True)
+            return
         bar = state.get("bar")
         if bar is None and total == 0:
             return

@@ -31,7 +31,8 @@ class Corpus:
         return corpus if isinstance(corpus, Corpus) else cls(Path(corpus))
 
     def __str__(self) -> str:
-        return str(self.seed) if self.uploads is None else f"{self.seed} + {self.uploads}"
+        staff = self.uploads is not None and self.uploads.is_dir()
+        return f"{self.seed} + {self.uploads}" if staff else str(self.seed)
 
     @property
     def writable(self) -> Path:
