@@ -20,6 +20,11 @@ UPLOAD = ("皮具展会补助通知 2026.txt",
           "花都区皮具企业境外展会补助通知\n"
           "参加境外专业展会的花都皮具企业，按展位费的60%给予补助，每家企业每年最高8万元。\n"
           "<script>window.__xss = 1</script><img src=x onerror=\"window.__xss = 2\"> [点我](javascript:alert(1))\n")
+FOLDERS: dict[str, Path] = {}  # the site's shipped corpus and staff folder
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +37,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, e5) -> Iterator[str]:
                         admin_password=PASSWORD)
     qa = PolicyQA(settings, embedder=e5)
     qa.ingest()
+    FOLDERS.update(seed=settings.corpus_dir, staff=settings.corpus.writable)
     port = free_port()
     server = serve(qa, port=port, block=False)
     yield f"http://127.0.0.1:{port}/"
@@ -191,6 +197,7 @@ def test_6_admin_login_upload_and_ask_about_it(page, tmp_path: Path) -> None:
     page.click("#pq-login-btn")
     page.wait_for_selector("#pq-docs", state="visible", timeout=10_000)
     assert "000_cdd52aca649b231b.txt" in page.inner_text("#pq-docs")
+    shipped = _tree(FOLDERS["seed"])
     bad = tmp_path / "broken.pdf"
     bad.write_bytes(b"%PDF-1.4 truncated")
     page.set_input_files("#pq-upload input[type=file]", str(bad))
@@ -206,6 +213,8 @@ def test_6_admin_login_upload_and_ask_about_it(page, tmp_path: Path) -> None:
     page.click("#pq-do-upload")
     page.wait_for_function("document.querySelector('#pq-admin-msg').innerText.includes('已上传')", timeout=60_000)
     assert name in page.inner_text("#pq-docs")
+    # kept in the staff folder: the shipped corpus (git-tracked in a checkout) is as it was
+    assert (FOLDERS["staff"] / name).read_text(encoding="utf-8") == text and _tree(FOLDERS["seed"]) == shipped
     # the form is fresh for the next document
     page.wait_for_function("n => !document.querySelector('#pq-upload').innerText.includes(n)", arg=name,
                            timeout=10_000)
