@@ -82,7 +82,7 @@ def run_eval(qa: PolicyQA, questions: list[dict[str, Any]], k: int = 10,
                            "refusal_accuracy": aggregate(negatives)["answer"]["refusal_accuracy"]}
     report.update({
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "mode": "llm" if qa.settings.llm_enabled else "extractive",
+        "mode": qa.mode,
         "verifier": verifier_counts(items),
         "embedder": qa.embedder.model_id,
         "by_type": by_type(items),

@@ -62,9 +62,10 @@ def _open(args: argparse.Namespace, corpus: Path | None = None) -> Any:
     settings = Settings.from_env()
     mode = getattr(args, "mode", None)
     if mode == "extractive":
-        settings = settings.with_overrides(llm_base_url="")
+        settings = settings.with_overrides(llm_base_url="", llm="")
     elif mode == "llm" and not settings.llm_enabled:
-        raise ValueError("--mode llm needs an endpoint: set POLICY_QA_LLM_BASE_URL (and _API_KEY, _MODEL)")
+        raise ValueError("--mode llm needs a model: POLICY_QA_LLM=local (the bundled one) or an endpoint, "
+                         "POLICY_QA_LLM_BASE_URL (and _API_KEY, _MODEL)")
     index = getattr(args, "index", None)
     if index is None and corpus is not None:
         index = settings.index_for_corpus(corpus)  # another corpus gets an index of its own

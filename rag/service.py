@@ -82,6 +82,14 @@ class PolicyQA:
     def facets(self) -> dict[str, list[str]]:
         return self.retriever.facets()
 
+    @property
+    def mode(self) -> str:
+        """"llm" or "extractive": what answers are written by (LLM mode asked for may have fallen back)."""
+        return str(self.answerer.generator.mode)
+
     def close(self) -> None:
+        server = getattr(self.answerer.generator, "server", None)
+        if server is not None:
+            server.stop()
         self.feedback.close()
         self.catalog.close()

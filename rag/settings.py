@@ -39,6 +39,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
 
 
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    raw = env.get(name, "").strip().lower()
+    if raw not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(repr(a) for a in allowed if a)}, got {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     corpus_dir: Path = Path("corpus")
@@ -57,11 +64,15 @@ class Settings:
     # The learned answer decisions: "" = the shipped rag/models/answerer.json, "rules" = the hand-set
     # rules it replaced (for comparison), or the path of another trained model file.
     answer_model: str = ""
-    llm_base_url: str = ""  # LLM mode is on exactly when this is set
+    llm_base_url: str = ""  # a remote (or own) OpenAI-compatible endpoint: LLM mode
+    llm: str = ""  # "local": the bundled model, started on 127.0.0.1 (used when no base URL is set)
+    local_model: str = "0.5b"  # which bundled model: 0.5b or 1.5b
+    llm_threads: int = 2  # llama.cpp threads of the bundled model
+    llm_max_tokens: int = 160  # cap on a model answer's length (tokens)
     llm_api_key: str = ""
     llm_model: str = ""
     llm_timeout: float = 20.0
-    llm_temperature: float = 0.1
+    llm_temperature: float = 0.0
     admin_password: str = ""  # the document admin is disabled while this is empty
     staff_password: str = ""  # opens the 知识缺口 tab (so does the admin password)
     # Proxies whose X-Forwarded-For is believed (comma-separated addresses); by default none, so a
@@ -92,10 +103,14 @@ class Settings:
             top_k=_int(env, "POLICY_QA_TOP_K", 8),
             answer_model=(env.get("POLICY_QA_ANSWER_MODEL") or "").strip(),
             llm_base_url=(env.get("POLICY_QA_LLM_BASE_URL") or "").strip(),
+            llm=_choice(env, "POLICY_QA_LLM", ("", "local")),
+            local_model=_choice(env, "POLICY_QA_LOCAL_MODEL", ("0.5b", "1.5b")) or "0.5b",
+            llm_threads=_int(env, "POLICY_QA_LLM_THREADS", 2),
+            llm_max_tokens=_int(env, "POLICY_QA_LLM_MAX_TOKENS", 160),
             llm_api_key=env.get("POLICY_QA_LLM_API_KEY") or "",
             llm_model=(env.get("POLICY_QA_LLM_MODEL") or "").strip(),
             llm_timeout=_float(env, "POLICY_QA_LLM_TIMEOUT", 20.0),
-            llm_temperature=_float(env, "POLICY_QA_LLM_TEMPERATURE", 0.1),
+            llm_temperature=_float(env, "POLICY_QA_LLM_TEMPERATURE", 0.0),
             admin_password=env.get("POLICY_QA_ADMIN_PASSWORD") or "",
             staff_password=env.get("POLICY_QA_STAFF_PASSWORD") or "",
             trusted_proxies=(env.get("POLICY_QA_TRUSTED_PROXIES") or "").strip(),
@@ -140,7 +155,8 @@ class Settings:
 
     @property
     def llm_enabled(self) -> bool:
-        return bool(self.llm_base_url)
+        """LLM mode asked for: an endpoint, or the bundled model (which may still fail to start)."""
+        return bool(self.llm_base_url) or self.llm == "local"
 
     def __repr__(self) -> str:  # never print the key
         secret = ("llm_api_key", "admin_password", "staff_password")

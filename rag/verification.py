@@ -1,6 +1,10 @@
-"""Check an LLM answer against the paragraphs it cites, before anyone sees it.
+"""Check an LLM answer against the paragraphs it was given, before anyone sees it.
 
 - every [n] must name a paragraph that was given to the model; other markers are removed;
+- a Chinese sentence is credited to the paragraphs whose words it uses (rag.attribution), whether
+  or not the model wrote [n]: a cited paragraph that does not support it loses the citation, and a
+  sentence no paragraph supports is dropped. A sentence in another script than the question's is
+  dropped; an English sentence keeps the model's valid [n] (its words cannot be matched to Chinese);
 - every figure in a sentence must occur in a paragraph that sentence cites, outside any sentence
   that speaks to the bot (rag.injection);
 - a sentence with no valid citation is kept only when it states no fact (e.g. "现有文件未提及…");
@@ -13,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.attribution import attribute, grams
 from rag.injection import without_bot_sentences
 from rag.numbers import as_written, canonical, same_figure
 
@@ -68,10 +73,20 @@ def _normalise_markers(text: str) -> str:
     return _AFTER_END.sub(lambda m: re.sub(r"\s+", "", m.group(2)) + m.group(1), text)
 
 
-def verify(raw: str, paragraphs: Sequence[str]) -> Verified:
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _chinese(text: str) -> bool:
+    return len(_CJK.findall(text)) > 2 * len(_LATIN_WORD.findall(text))  # a word is ~2 characters
+
+
+def verify(raw: str, paragraphs: Sequence[str], chinese_question: bool = True) -> Verified:
     text = _normalise_markers(raw.strip())
     # a sentence that speaks to the bot is no support for anything: a figure only it states is dropped
-    norm_paragraphs = [canonical(without_bot_sentences(p)) for p in paragraphs]
+    clean = [without_bot_sentences(p) for p in paragraphs]
+    norm_paragraphs = [canonical(p) for p in clean]
+    paragraph_grams = [grams(p) for p in clean]
     kept: list[tuple[str, list[int]]] = []
     removed = dropped_count = 0
     dropped: list[str] = []
@@ -80,8 +95,15 @@ def verify(raw: str, paragraphs: Sequence[str]) -> Verified:
         valid = list(dict.fromkeys(n for n in numbers if 1 <= n <= len(paragraphs)))
         removed += len(numbers) - sum(1 for n in numbers if 1 <= n <= len(paragraphs))
         body = _MARKER.sub("", sentence).strip()
-        if not _BULLET.sub("", body).strip(" ：:，,"):
+        bare = _BULLET.sub("", body).strip(" ：:，,")
+        if not bare or any(body == b for b, _ in kept):  # a sentence said again adds nothing
             continue
+        if _chinese(bare) != chinese_question and (_CJK.search(bare) or _LATIN_WORD.search(bare)):
+            dropped_count += 1  # the wrong language: a model that forgot what it was asked in
+            dropped.append(body)
+            continue
+        if _chinese(bare):
+            valid = attribute(bare, paragraph_grams, valid)
         if not valid:
             if _NO_INFO.search(body) and not figures(_BULLET.sub("", body)):
                 kept.append((body, []))

@@ -102,11 +102,25 @@ def test_slow_endpoint_is_cut_at_the_timeout(llm_qa: PolicyQA, stub: StubServer)
 
 
 def test_slow_stream_is_cut_at_the_timeout(llm_qa: PolicyQA, stub: StubServer) -> None:
-    stub.enqueue(Reply("扶持资金超1.8亿元[1]。" * 20, chunk_delay=0.5))
+    # nothing verified before the deadline: the extractive answer
+    stub.enqueue(Reply("据不完全统计，自2023年起，市区各级累计安排花都狮岭镇皮革皮具产业扶持资金超1.8亿元[1]。",
+                       chunk_delay=1.0))
     started = time.monotonic()
     answer = llm_qa.ask(QUESTION)
     assert answer.mode == "extractive" and "超时" in answer.notice
     assert time.monotonic() - started < 7.0
+    # a verified first sentence in time, then the stream stalls: that sentence stands, marked incomplete
+    stub.enqueue(Reply("扶持资金超1.8亿元[1]。" + "此外还有许多其他的扶持措施正在研究制定之中" * 5, chunk_delay=0.4))
+    started = time.monotonic()
+    answer = llm_qa.ask(QUESTION)
+    assert answer.mode == "llm" and answer.text == "扶持资金超1.8亿元[1]。" and "不完整" in answer.notice
+    assert time.monotonic() - started < 7.0
+
+
+def test_a_looping_model_is_stopped_and_its_repeats_dropped(llm_qa: PolicyQA, stub: StubServer) -> None:
+    stub.enqueue(Reply("扶持资金超1.8亿元[1]。" * 40))
+    answer = llm_qa.ask(QUESTION)
+    assert answer.mode == "llm" and answer.text == "扶持资金超1.8亿元[1]。"
 
 
 def test_unreachable_endpoint(seed_qa: PolicyQA) -> None:
@@ -137,7 +151,7 @@ def test_injected_instruction_in_a_document_does_not_reach_the_user(fresh_settin
     system, user = prompt[0]["content"], prompt[1]["content"]
     assert "evil.example" not in system and "绝不执行" in system
     data = user.split("<<<", 1)[1].split(">>>", 1)[0]
-    assert "evil.example" in data  # the injected text reached the model only as quoted data
+    assert "evil.example" not in data  # a sentence that speaks to the bot is not shown to the model at all
 
 
 def test_refusal_does_not_ask_the_llm(llm_qa: PolicyQA, stub: StubServer) -> None:

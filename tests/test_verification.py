@@ -21,9 +21,25 @@ def test_wrong_figure_drops_the_sentence() -> None:
     assert "2.5亿元" in v.dropped[0]
 
 
-def test_figure_must_be_in_a_paragraph_the_sentence_cites() -> None:
-    v = verify("反馈截止时间为2024年4月15日[1]。", [P1, P2])  # right figure, wrong paragraph
-    assert not v.has_facts and v.sentences_dropped == 1
+def test_a_sentence_is_credited_to_the_paragraph_that_says_it() -> None:
+    v = verify("反馈截止时间为2024年4月15日[1]。", [P1, P2])  # right figure, wrong paragraph cited
+    assert v.text == "反馈截止时间为2024年4月15日[1]。" and v.cited == (2,)  # [1] now means P2
+    v = verify("扶持资金超1.8亿元。", [P2, P1])  # no marker at all: credited by its words
+    assert v.text == "扶持资金超1.8亿元[1]。" and v.cited == (2,)
+
+
+def test_a_sentence_no_paragraph_says_is_dropped_whatever_it_cites() -> None:
+    v = verify("狮岭镇对所有企业免收三年租金[1]。企业可以放心申请，政府全额报销[1]。", [P1, P2])
+    assert not v.has_facts and v.sentences_dropped == 2
+    v = verify("截止时间为2024年4月15日[2]。", [P1, P2])
+    assert v.cited == (2,)  # a cited paragraph that supports it keeps its citation
+
+
+def test_wrong_language_is_dropped() -> None:
+    v = verify("The funding exceeds 1.8亿元 [1]. 扶持资金超1.8亿元[1]。", [P1])
+    assert v.text == "扶持资金超1.8亿元[1]。" and v.sentences_dropped == 1
+    v = verify("扶持资金超1.8亿元[1]。 The funding exceeds 1.8亿元 [1].", [P1], chinese_question=False)
+    assert v.text == "The funding exceeds 1.8亿元 [1]." and v.sentences_dropped == 1
 
 
 def test_uncited_fact_is_dropped_but_a_no_information_sentence_stays() -> None:
@@ -34,12 +50,12 @@ def test_uncited_fact_is_dropped_but_a_no_information_sentence_stays() -> None:
 
 def test_marker_styles_and_full_width_digits() -> None:
     v = verify("扶持资金超１.８亿元【1】。效率提高15%[1,2]。", [P1, P2])
-    assert v.text == "扶持资金超１.８亿元[1]。\n效率提高15%[1][2]。" and v.markers_removed == 0
+    assert v.text == "扶持资金超１.８亿元[1]。\n效率提高15%[1]。" and v.markers_removed == 0  # P2 does not say it
 
 
 def test_english_sentences() -> None:
     v = verify("Funding exceeded 1.8亿元 [1]. Each firm gets 3 million yuan [1]. The documents do not say more.",
-               [P1])
+               [P1], chinese_question=False)
     assert v.text.splitlines() == ["Funding exceeded 1.8亿元 [1].", "The documents do not say more."]
     assert v.sentences_dropped == 1
 

@@ -45,7 +45,7 @@ def build_chat(qa: PolicyQA, demo: gr.Blocks, questions: RateLimit | None = None
     the per-client limit on questions, shared with the HTTP API."""
     questions = questions or RateLimit(qa.settings.questions_per_minute)
     region_choices, industry_choices, doc_choices = _filter_choices(qa)
-    mode = "llm" if qa.settings.llm_enabled else "extractive"
+    mode = qa.mode
 
     badge = f'<span class="pq-badge" id="pq-mode">{MODE_BADGE[mode]}</span>'
     gr.Markdown(f"每句回答都标注出处 [n]，点击可核对原文。{badge}")

@@ -9,7 +9,9 @@ one-line notice. The API key never appears in a message or a log line.
 from __future__ import annotations
 
 import logging
+import re
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -17,14 +19,16 @@ from dataclasses import replace
 from typing import Any
 
 from rag.assessment import Evidence, citation
+from rag.evidence import is_chinese
 from rag.generation.extractive import ExtractiveGenerator
 from rag.generation.prompts import ANSWER_PROMPT, REWRITE_PROMPT, answer_inputs, rewrite_inputs
 from rag.settings import Settings
 from rag.types import Answer
-from rag.verification import verify
+from rag.verification import Verified, verify
 
 log = logging.getLogger(__name__)
-MAX_PARAGRAPHS = 6  # paragraphs shown to the model
+MAX_SENTENCES = 6  # best sentences shown to the model, under their paragraphs' titles and headings
+STOP = ["\n\n\n", "问题：", "资料：", "<<<"]
 
 
 class LLMError(RuntimeError):
@@ -58,16 +62,23 @@ def _describe(exc: BaseException) -> str:
     return f"大模型服务调用失败（{name}）"
 
 
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?=\s)")
+
+
 class LLMGenerator:
     mode = "llm"
 
-    def __init__(self, settings: Settings, fallback: ExtractiveGenerator | None = None) -> None:
+    def __init__(self, settings: Settings, fallback: ExtractiveGenerator | None = None, local: bool = False) -> None:
         from langchain_core.output_parsers import StrOutputParser
         from langchain_openai import ChatOpenAI
 
         self.settings = settings
         self.fallback = fallback or ExtractiveGenerator()
         self.timeout = settings.llm_timeout
+        self.server: Any = None  # the bundled model's server, when it is the endpoint
+        # llama.cpp's own repetition penalty for the bundled model; any endpoint gets the length cap
+        # and the stop sequences (a small model otherwise goes on to write the next question).
+        extra = {"repeat_penalty": 1.1, "cache_prompt": True} if local else {}
         self._chat = ChatOpenAI(
             base_url=settings.llm_base_url,
             api_key=settings.llm_api_key or "not-needed",  # type: ignore[arg-type]
@@ -75,6 +86,9 @@ class LLMGenerator:
             temperature=settings.llm_temperature,
             timeout=settings.llm_timeout,
             max_retries=0,  # a retry would blow the deadline; the extractive answer is the fallback
+            max_tokens=settings.llm_max_tokens,  # type: ignore[call-arg]
+            stop=STOP,
+            extra_body=extra or None,
         )
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="llm")
         # LangChain runnables: prompt | chat model | text
@@ -86,11 +100,11 @@ class LLMGenerator:
         return Deadline(self.timeout)
 
     # -- calls under a deadline -----------------------------------------------------------------
-    def _run(self, fn: Any, deadline: Deadline) -> str:
+    def _run(self, fn: Any, deadline: Deadline) -> Any:
         future = self._pool.submit(fn)
         started = time.monotonic()
         try:
-            return str(future.result(timeout=deadline.left()))
+            return future.result(timeout=deadline.left())
         except FutureTimeout:
             future.cancel()
             raise LLMError("大模型服务响应超时") from None
@@ -105,29 +119,64 @@ class LLMGenerator:
     def rewrite(self, question: str, history: Sequence[dict[str, Any]], deadline: Deadline) -> str:
         """A standalone Chinese search question (condenses follow-ups, translates English)."""
         inputs = rewrite_inputs(question, history)
-        text = self._run(lambda: self.rewrite_chain.invoke(inputs), deadline).strip()
+        text = str(self._run(lambda: self.rewrite_chain.invoke(inputs), deadline)).strip()
         if not text:
             raise LLMError("大模型返回了空的改写结果")
         return text.splitlines()[0][:300]
 
-    def stream(self, evidence: Evidence) -> Iterator[str]:
-        """Raw model output as it arrives (unverified: for a live preview only)."""
-        yield from self.answer_chain.stream(answer_inputs(evidence.question, evidence.retrieved[:MAX_PARAGRAPHS]))
+    def _pieces(self, inputs: dict[str, str], deadline: Deadline) -> Iterator[str]:
+        """The model's output as it arrives, each wait for the next piece under the deadline."""
+        stream = iter(self.answer_chain.stream(inputs))
+        while True:
+            piece = self._run(lambda: next(stream, None), deadline)
+            if piece is None:
+                return
+            yield str(piece)
 
     # -- answer ---------------------------------------------------------------------------------
     def generate(self, evidence: Evidence, deadline: Deadline | None = None) -> Answer:
+        *_, last = self.generate_stream(evidence, deadline)
+        return last
+
+    def generate_stream(self, evidence: Evidence, deadline: Deadline | None = None) -> Iterator[Answer]:
+        """The verified answer as it grows: a new Answer each time a finished sentence passes the
+        checks (unverified text is never yielded). Ends with the final answer, which is the
+        extractive one when the model fails, times out or leaves nothing verifiable."""
         deadline = deadline or Deadline(self.timeout)
-        paragraphs = evidence.retrieved[:MAX_PARAGRAPHS]
+        inputs, ranks = answer_inputs(evidence, MAX_SENTENCES)
+        paragraphs = [evidence.retrieved[r] for r in ranks]
+        texts = [rc.chunk.text for rc in paragraphs]
+        chinese = is_chinese(evidence.question)
+        raw, shown, checked = "", "", None
         try:
-            raw = self._run(lambda: "".join(self.stream(evidence)), deadline)
+            for piece in self._pieces(inputs, deadline):
+                raw += piece
+                done = _finished(raw)
+                if _repeats(done):  # a small model caught in a loop: what came before stands
+                    raw = done
+                    break
+                checked = verify(done, texts, chinese) if done else None
+                if checked is not None and checked.text and checked.text != shown:
+                    shown = checked.text
+                    yield self._answer(evidence, checked, paragraphs)
         except LLMError as err:
-            return self._fallback(evidence, f"{err}，以下为离线摘录答案。")
+            if shown and checked is not None:  # verified sentences already shown stand
+                yield replace(self._answer(evidence, checked, paragraphs), notice=f"{err}，回答可能不完整。")
+                return
+            yield self._fallback(evidence, f"{err}，以下为离线摘录答案。")
+            return
         if not raw.strip():
-            return self._fallback(evidence, "大模型返回了空答案，以下为离线摘录答案。")
-        checked = verify(raw, [rc.chunk.text for rc in paragraphs])
+            yield self._fallback(evidence, "大模型返回了空答案，以下为离线摘录答案。")
+            return
+        checked = verify(_finished(raw + "\n"), texts, chinese)
         stats = {"markers_removed": checked.markers_removed, "sentences_dropped": checked.sentences_dropped}
         if not checked.has_facts:
-            return self._fallback(evidence, "大模型的回答无法在原文中核实，以下为离线摘录答案。", stats)
+            yield self._fallback(evidence, "大模型的回答无法在原文中核实，以下为离线摘录答案。", stats)
+            return
+        yield self._answer(evidence, checked, paragraphs)
+
+    def _answer(self, evidence: Evidence, checked: Verified, paragraphs: Sequence[Any]) -> Answer:
+        stats = {"markers_removed": checked.markers_removed, "sentences_dropped": checked.sentences_dropped}
         cites = tuple(replace(citation(i, paragraphs[n - 1]), n=i) for i, n in enumerate(checked.cited, 1))
         notice = f"已删除{checked.sentences_dropped}句无法在引用段落中核实的内容。" if checked.sentences_dropped else ""
         return Answer(checked.text, cites, False, self.mode, (), notice, evidence.retrieved, stats)
@@ -135,3 +184,19 @@ class LLMGenerator:
     def _fallback(self, evidence: Evidence, notice: str, stats: dict[str, int] | None = None) -> Answer:
         answer = self.fallback.generate(evidence)
         return replace(answer, notice=notice, verification=stats or {})
+
+
+def _finished(raw: str) -> str:
+    """The text up to the end of its last finished sentence (with the markers right after it)."""
+    ends = list(_SENTENCE_END.finditer(raw))
+    if not ends:
+        return ""
+    cut = ends[-1].end()
+    tail = re.match(r"(?:\s*\[\d+\])+", raw[cut:])
+    return raw[: cut + (tail.end() if tail else 0)]
+
+
+def _repeats(text: str) -> bool:
+    """The same sentence written a third time: the model is looping."""
+    sentences = [x.strip() for x in _SENTENCE_END.split(text) if len(x.strip()) >= 6]
+    return any(n >= 3 for n in Counter(sentences).values())
