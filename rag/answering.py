@@ -6,7 +6,7 @@ where the extractive mode would say the documents do not answer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import zip_longest
 from typing import Any, Protocol
@@ -26,6 +26,7 @@ from rag.types import Answer, RetrievedChunk
 REFUSAL = "现有文件中没有找到关于这个问题的明确规定。"
 EMPTY_QUESTION = "请输入您想咨询的问题，例如：“狮岭镇皮具产业有哪些资金扶持？”"
 KEYWORD_ONLY = "向量检索服务（Chroma 服务器 {server}）暂时无法连接，本次仅按关键词检索。"
+WRITING = "大模型正在撰写答案，每句核实后显示；先显示离线摘录。"
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY_TURNS = 8  # earlier messages a follow-up may draw on
 COLLOQUIAL_SEARCH = True
@@ -97,12 +98,20 @@ class Answerer:
 
     def answer(self, question: str, history: Sequence[dict[str, Any]] | None = None,
                filters: Filters | None = None) -> Answer:
+        *_, last = self.answer_stream(question, history, filters, preview=False)
+        return last
+
+    def answer_stream(self, question: str, history: Sequence[dict[str, Any]] | None = None,
+                      filters: Filters | None = None, preview: bool = True) -> Iterator[Answer]:
+        """The answer as the user sees it grow. With a model: first (preview) the extractive answer,
+        at once; then the model's answer, a verified sentence at a time; the last one is final."""
         q, notice = clean_question(question)
         history = clean_history(history)
         filters = clean_filters(filters)
         generator = self.generator
         if not q:
-            return Answer(text=EMPTY_QUESTION, citations=(), refused=True, mode=generator.mode)
+            yield Answer(text=EMPTY_QUESTION, citations=(), refused=True, mode=generator.mode)
+            return
         rewritten = None
         rewrite = getattr(generator, "rewrite", None)
         # One LLM time budget per question, spent only while waiting for the LLM.
@@ -122,15 +131,22 @@ class Answerer:
             notice = " ".join(x for x in (notice, KEYWORD_ONLY.format(server=err.server)) if x)
         about = about_document(q, evidence, self.retriever, generator.mode)
         if about is not None:
-            return replace(about, notice=" ".join(x for x in (notice, about.notice) if x))
+            yield replace(about, notice=" ".join(x for x in (notice, about.notice) if x))
+            return
         if evidence.refused:
             related = tuple(citation(i + 1, rc) for i, rc in enumerate(evidence.retrieved[:3]))
             text = refusal_text(evidence.reason) + ("以下是最接近的相关段落，供参考。" if related else "")
-            return Answer(text, (), True, generator.mode, related, notice, evidence.retrieved)
-        answer = generator.generate(evidence, deadline)
-        if notice:
-            answer = replace(answer, notice=" ".join(x for x in (notice, answer.notice) if x))
-        return answer
+            yield Answer(text, (), True, generator.mode, related, notice, evidence.retrieved)
+            return
+        stream = getattr(generator, "generate_stream", None)
+        if stream is None:
+            answers: Iterator[Answer] = iter([generator.generate(evidence, deadline)])
+        else:
+            if preview:  # something to read while the model writes
+                yield replace(generator.fallback.generate(evidence), notice=WRITING)
+            answers = stream(evidence, deadline)
+        for answer in answers:
+            yield replace(answer, notice=" ".join(x for x in (notice, answer.notice) if x)) if notice else answer
 
     def search(self, question: str, history: Sequence[dict[str, Any]] | None = None,
                filters: Filters | None = None, k: int | None = None,

@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from rag.numbers import canonical
 
 N = 2
-# Share of a sentence's characters its paragraph must cover, and how many at least (a sentence of
-# a few words is covered by any paragraph on its topic: "另有专项补贴"). See evals/README.md.
+# Share of a sentence's claim units its paragraph must cover, and how many at least (a sentence of
+# a few words is covered by any paragraph on its topic: "另有专项补贴"). Chosen on the tuning split
+# (evals/calibrate_attribution.py; evals/README.md).
 MIN_COVERAGE = 0.7
-MIN_COVERED = 6
+MIN_COVERED = 4
 _WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]+|\d+(?:\.\d+)?|[%％]")
 
 
@@ -33,34 +34,45 @@ def grams(text: str) -> set[tuple[str, ...]]:
     return {tuple(u[i:i + N]) for i in range(len(u) - N + 1)}
 
 
-def coverage(sentence: str, paragraph_grams: set[tuple[str, ...]]) -> tuple[float, int]:
-    """(share, count) of the sentence's units inside a bigram the paragraph also has."""
+def coverage(sentence: str, paragraph_grams: set[tuple[str, ...]],
+             given: set[tuple[str, ...]] = frozenset()) -> tuple[float, int]:  # type: ignore[assignment]
+    """(share, count) of the sentence's claim units inside a bigram the paragraph also has. Units
+    inside a bigram of the question (`given`) restate what was asked and are no claim: "“培育消费
+    理念”由市商务局牵头" claims 由市商务局, which the paragraph must say."""
     u = _units(sentence)
-    if not u:
+    pairs = [tuple(u[i:i + N]) for i in range(len(u) - N + 1)]
+
+    def marks(found: set[tuple[str, ...]]) -> list[bool]:
+        out = [False] * len(u)
+        for i, pair in enumerate(pairs):
+            if pair in found:
+                out[i] = out[i + 1] = True
+        return out
+
+    asked, said = marks(given), marks(paragraph_grams)
+    claim = [i for i in range(len(u)) if not asked[i]]
+    if not claim:
         return 0.0, 0
-    covered = [False] * len(u)
-    for i in range(len(u) - N + 1):
-        if tuple(u[i:i + N]) in paragraph_grams:
-            for j in range(i, i + N):
-                covered[j] = True
-    n = sum(covered)
-    return n / len(u), n
+    n = sum(said[i] for i in claim)
+    return n / len(claim), n
 
 
-def supported(sentence: str, paragraph_grams: set[tuple[str, ...]]) -> bool:
-    share, n = coverage(sentence, paragraph_grams)
+def supported(sentence: str, paragraph_grams: set[tuple[str, ...]],
+              given: set[tuple[str, ...]] = frozenset()) -> bool:  # type: ignore[assignment]
+    share, n = coverage(sentence, paragraph_grams, given)
     return share >= MIN_COVERAGE and n >= MIN_COVERED
 
 
-def attribute(sentence: str, paragraphs: Sequence[set[tuple[str, ...]]], cited: Sequence[int]) -> list[int]:
+def attribute(sentence: str, paragraphs: Sequence[set[tuple[str, ...]]], cited: Sequence[int],
+              given: set[tuple[str, ...]] = frozenset()) -> list[int]:  # type: ignore[assignment]
     """The paragraphs (1-based) a sentence is credited to: those it cites that support it; else the
     one given paragraph that supports it best; else none (the sentence is dropped)."""
-    kept = [n for n in cited if supported(sentence, paragraphs[n - 1])]
+    kept = [n for n in cited if supported(sentence, paragraphs[n - 1], given)]
     if kept:
         return kept
     best, best_share = 0, 0.0
     for n, g in enumerate(paragraphs, 1):
-        share, count = coverage(sentence, g)
+        share, count = coverage(sentence, g, given)
         if share >= MIN_COVERAGE and count >= MIN_COVERED and share > best_share:
             best, best_share = n, share
     return [best] if best else []

@@ -24,7 +24,7 @@ def _progress_bar(desc: str, unit: str = "段", scale: bool = False) -> Any:
     live = sys.stderr.isatty()
 
     def amount(x: float) -> str:
-        return tqdm.format_sizeof(x, suffix=unit) if scale else f"{round(x)} {unit}"
+        return tqdm.format_sizeof(x, suffix=unit) if scale else f"{x:.3g} {unit}"
 
     def update(done: int, total: int) -> None:
         if not live:

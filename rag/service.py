@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,11 @@ class PolicyQA:
     def ask(self, question: str, history: Sequence[dict[str, Any]] | None = None,
             filters: Filters | None = None) -> Answer:
         return self.answerer.answer(question, history=history, filters=filters)
+
+    def ask_stream(self, question: str, history: Sequence[dict[str, Any]] | None = None,
+                   filters: Filters | None = None) -> Iterator[Answer]:
+        """ask() as it grows: the extractive answer at once, then the model's verified sentences."""
+        return self.answerer.answer_stream(question, history=history, filters=filters)
 
     def document(self, doc_id: str) -> Document | None:
         return self.catalog.document(doc_id)

@@ -104,7 +104,7 @@ class Settings:
             answer_model=(env.get("POLICY_QA_ANSWER_MODEL") or "").strip(),
             llm_base_url=(env.get("POLICY_QA_LLM_BASE_URL") or "").strip(),
             llm=_choice(env, "POLICY_QA_LLM", ("", "local")),
-            local_model=_choice(env, "POLICY_QA_LOCAL_MODEL", ("0.5b", "1.5b")) or "0.5b",
+            local_model=_choice(env, "POLICY_QA_LOCAL_MODEL", ("", "0.5b", "1.5b")) or "0.5b",
             llm_threads=_int(env, "POLICY_QA_LLM_THREADS", 2),
             llm_max_tokens=_int(env, "POLICY_QA_LLM_MAX_TOKENS", 160),
             llm_api_key=env.get("POLICY_QA_LLM_API_KEY") or "",

@@ -81,8 +81,14 @@ def _chinese(text: str) -> bool:
     return len(_CJK.findall(text)) > 2 * len(_LATIN_WORD.findall(text))  # a word is ~2 characters
 
 
-def verify(raw: str, paragraphs: Sequence[str], chinese_question: bool = True) -> Verified:
+# How small models open an answer, in the words of the prompt: no claim, not kept.
+_PREAMBLE = re.compile(r"^\s*(?:根据|依据|按照)(?:所给|上述|以上|提供的)?(?:资料|参考段落|文件|原文)"
+                       r"(?:内容|所述|中的信息)?[，,：:]?|^\s*(?:资料|文件)(?:显示|中提到|指出)[，,：:]?")
+
+
+def verify(raw: str, paragraphs: Sequence[str], chinese_question: bool = True, question: str = "") -> Verified:
     text = _normalise_markers(raw.strip())
+    asked = grams(question)
     # a sentence that speaks to the bot is no support for anything: a figure only it states is dropped
     clean = [without_bot_sentences(p) for p in paragraphs]
     norm_paragraphs = [canonical(p) for p in clean]
@@ -94,7 +100,7 @@ def verify(raw: str, paragraphs: Sequence[str], chinese_question: bool = True) -
         numbers = [int(n) for n in _MARKER.findall(sentence)]
         valid = list(dict.fromkeys(n for n in numbers if 1 <= n <= len(paragraphs)))
         removed += len(numbers) - sum(1 for n in numbers if 1 <= n <= len(paragraphs))
-        body = _MARKER.sub("", sentence).strip()
+        body = _PREAMBLE.sub("", _MARKER.sub("", sentence)).replace("**", "").strip()
         bare = _BULLET.sub("", body).strip(" ：:，,")
         if not bare or any(body == b for b, _ in kept):  # a sentence said again adds nothing
             continue
@@ -103,7 +109,7 @@ def verify(raw: str, paragraphs: Sequence[str], chinese_question: bool = True) -
             dropped.append(body)
             continue
         if _chinese(bare):
-            valid = attribute(bare, paragraph_grams, valid)
+            valid = attribute(bare, paragraph_grams, valid, asked)
         if not valid:
             if _NO_INFO.search(body) and not figures(_BULLET.sub("", body)):
                 kept.append((body, []))

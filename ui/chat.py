@@ -94,23 +94,26 @@ def build_chat(qa: PolicyQA, demo: gr.Blocks, questions: RateLimit | None = None
         shown = [*messages, {"role": "user", "content": message}, {"role": "assistant", "content": "正在查找相关文件…"}]
         yield "", shown, gr.skip(), gr.skip(), entries, turns, ""
         filters = Filters(tuple(regions or ()), tuple(industries or ()), tuple(docs or ()))
+        turn = (turns[-1][0] if turns else 0) + 1
+        answer = None
         try:
-            answer = qa.ask(message, history=_history(messages), filters=filters)
+            # the extractive answer at once; with a model, its verified sentences replace it as they come
+            for answer in qa.ask_stream(message, history=_history(messages), filters=filters):
+                shown[-1] = {"role": "assistant", "content": answer_markdown(answer, turn)}
+                now = [*turns, (turn, message, answer)]
+                yield "", shown, sources_panel(now), plain_reply(answer), entries, now, ""
         except FilterError as exc:
             shown[-1] = {"role": "assistant", "content": escape_markdown(f"筛选条件有误：{exc}")}
             yield "", shown, sources_panel(turns), "", entries, turns, ""
             return
+        if answer is None:
+            return
         # None when the answer log could not be written (e.g. disk full, logged): the answer is still
         # shown, and a rating of it says it could not be saved.
-        turn = (turns[-1][0] if turns else 0) + 1
         asked_under = {"regions": regions or [], "industries": industries or [], "docs": docs or []}
         entries = {**entries, len(shown) - 1: qa.feedback.record(message, answer.to_json(), asked_under, turn)}
         turns = [*turns, (turn, message, answer)]
-        lines = answer_markdown(answer, turn).split("\n\n")
-        for i in range(1, len(lines) + 1):  # stream the checked answer paragraph by paragraph
-            shown[-1] = {"role": "assistant", "content": "\n\n".join(lines[:i])}
-            panel = sources_panel(turns) if i == len(lines) else gr.skip()
-            yield "", shown, panel, plain_reply(answer), entries, turns, ""
+        yield "", shown, sources_panel(turns), plain_reply(answer), entries, turns, ""
 
     def like(data: gr.LikeData, entries: dict[int, int | None]) -> str:
         index = data.index[0] if isinstance(data.index, list | tuple) else data.index

@@ -155,7 +155,7 @@ class LLMGenerator:
                 if _repeats(done):  # a small model caught in a loop: what came before stands
                     raw = done
                     break
-                checked = verify(done, texts, chinese) if done else None
+                checked = verify(done, texts, chinese, evidence.question) if done else None
                 if checked is not None and checked.text and checked.text != shown:
                     shown = checked.text
                     yield self._answer(evidence, checked, paragraphs)
@@ -165,15 +165,20 @@ class LLMGenerator:
                 return
             yield self._fallback(evidence, f"{err}，以下为离线摘录答案。")
             return
+        yield self.finish(evidence, raw, ranks)
+
+    def finish(self, evidence: Evidence, raw: str, ranks: Sequence[int]) -> Answer:
+        """The final answer from the model's whole output (ranks: the retrieved rank behind each
+        source number), or the extractive one when nothing in it can be verified."""
         if not raw.strip():
-            yield self._fallback(evidence, "大模型返回了空答案，以下为离线摘录答案。")
-            return
-        checked = verify(_finished(raw + "\n"), texts, chinese)
+            return self._fallback(evidence, "大模型返回了空答案，以下为离线摘录答案。")
+        paragraphs = [evidence.retrieved[r] for r in ranks]
+        checked = verify(_finished(raw + "\n"), [rc.chunk.text for rc in paragraphs],
+                         is_chinese(evidence.question), evidence.question)
         stats = {"markers_removed": checked.markers_removed, "sentences_dropped": checked.sentences_dropped}
         if not checked.has_facts:
-            yield self._fallback(evidence, "大模型的回答无法在原文中核实，以下为离线摘录答案。", stats)
-            return
-        yield self._answer(evidence, checked, paragraphs)
+            return self._fallback(evidence, "大模型的回答无法在原文中核实，以下为离线摘录答案。", stats)
+        return self._answer(evidence, checked, paragraphs)
 
     def _answer(self, evidence: Evidence, checked: Verified, paragraphs: Sequence[Any]) -> Answer:
         stats = {"markers_removed": checked.markers_removed, "sentences_dropped": checked.sentences_dropped}
