@@ -93,12 +93,12 @@ eval: install
 	done
 	$(BIN)/python -m evals.quality --results evals/results
 
-# The answer model (rag/models/answerer.json + answerer.md) from the tuning split only.
+# The answer model (rag/answer/models/answerer.json + answerer.md) from the tuning split only.
 train-answerer: install
 	$(BIN)/pip install -q -e '.[train]'
 	$(BIN)/python -m evals.train_answerer --shared $(SHARED)
 
-# The check of sentences that speak to a chatbot (rag/models/injection.json): positives and hard
+# The check of sentences that speak to a chatbot (rag/answer/models/injection.json): positives and hard
 # negatives in evals/injection/, every seed and ncp sentence as negatives; reports the held-out
 # paraphrases (tests/fixtures/injection_heldout.txt) and the laws corpus's sentences it flags (~5 min).
 train-injection: install

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rag.embeddings import PolicyEmbeddings
+from rag.index.embeddings import PolicyEmbeddings
 from rag.types import Document
 
 

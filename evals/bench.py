@@ -28,10 +28,10 @@ from evals.harness import gold_spans, load_questions
 from evals.metrics import score_question
 from evals.report import write_report
 from evals.splits import SPLITS, select
-from rag.chunking import search_text
-from rag.embeddings import make_embedder
-from rag.loading import load_corpus
-from rag.service import PolicyQA
+from rag.app.service import PolicyQA
+from rag.index.embeddings import make_embedder
+from rag.ingest.chunking import search_text
+from rag.ingest.loading import load_corpus
 from rag.settings import Settings
 
 

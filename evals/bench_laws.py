@@ -24,7 +24,7 @@ from typing import Any
 
 from evals.bench import _du, latency, serving_rss
 from evals.harness import load_questions
-from rag.service import PolicyQA
+from rag.app.service import PolicyQA
 from rag.settings import Settings
 
 

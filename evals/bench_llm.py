@@ -21,7 +21,7 @@ from typing import Any
 
 from evals.harness import load_questions
 from evals.splits import select
-from rag.service import PolicyQA
+from rag.app.service import PolicyQA
 from rag.settings import Settings
 
 

@@ -1,4 +1,4 @@
-"""Choose rag.attribution's thresholds on the tuning split, from the model's own outputs.
+"""Choose rag.answer.attribution's thresholds on the tuning split, from the model's own outputs.
 
 The model runs once per tuning question (outputs cached in evals/results/llm-raw-<model>-<split>.json);
 each threshold pair then re-verifies the same outputs, so the grid costs no further model time.
@@ -19,9 +19,9 @@ from typing import Any
 from evals.harness import gold_spans, load_questions
 from evals.metrics import score_question
 from evals.splits import select
-from rag import attribution
-from rag.generation.prompts import answer_inputs
-from rag.service import PolicyQA
+from rag.answer import attribution
+from rag.answer.generation.prompts import answer_inputs
+from rag.app.service import PolicyQA
 from rag.settings import Settings
 
 GRID = [(c, n) for c in (0.5, 0.6, 0.7, 0.8, 0.9) for n in (2, 4, 6, 8)]

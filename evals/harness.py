@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from evals.metrics import Span, aggregate, by_type, locate, score_question
-from rag.retrieval import Filters
-from rag.service import PolicyQA
+from rag.app.service import PolicyQA
+from rag.search.retrieval import Filters
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:

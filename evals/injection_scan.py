@@ -1,4 +1,4 @@
-"""How often the injection check (rag.injection) flags real policy text: every sentence of the given
+"""How often the injection check (rag.answer.injection) flags real policy text: every sentence of the given
 corpus folders, read with the product's loader. A flagged sentence is never quoted, so each one is a
 possible false refusal; the report lists them.
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rag.injection import sentences, speaks_to_the_bot
-from rag.loading import iter_corpus
+from rag.answer.injection import sentences, speaks_to_the_bot
+from rag.ingest.loading import iter_corpus
 
 
 def main() -> None:

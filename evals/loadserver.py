@@ -92,7 +92,7 @@ def server_env(work: Path, password: str) -> dict[str, str]:
 def ingest(env: dict[str, str], log: Path) -> None:
     """Build the temporary index with `policy-qa ingest`; raises with the log's tail on failure."""
     with log.open("w") as out:
-        code = subprocess.call([sys.executable, "-m", "rag.cli", "ingest"], env=env, cwd=ROOT,
+        code = subprocess.call([sys.executable, "-m", "rag.app.cli", "ingest"], env=env, cwd=ROOT,
                                stdout=out, stderr=subprocess.STDOUT)
     lines = log.read_text(errors="replace").splitlines()
     if code != 0:
@@ -104,7 +104,7 @@ def ingest(env: dict[str, str], log: Path) -> None:
 def start_server(env: dict[str, str], port: int, log: Path, wait_s: float = 180) -> subprocess.Popen[bytes]:
     """`policy-qa serve` on 127.0.0.1:port, returned once it answers /api/docs."""
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port",
+        proc = subprocess.Popen([sys.executable, "-m", "rag.app.cli", "serve", "--host", "127.0.0.1", "--port",
                                  str(port)], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + wait_s
     while True:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rag.lexical import normalise
+from rag.index.lexical import normalise
 
 K_VALUES = (1, 5, 10)
 

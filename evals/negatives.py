@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from evals.harness import gold_spans
-from rag.assessment import FIGURE_KINDS
-from rag.evidence import expected_kind
-from rag.service import PolicyQA
+from rag.answer.assessment import FIGURE_KINDS
+from rag.answer.evidence import expected_kind
+from rag.app.service import PolicyQA
 
 NEAR_COPY = 0.8  # share of a text's character trigrams one paragraph must hold to restate it
 MIN_NEAR = 8  # texts shorter than this (a bare figure, a name) must stand verbatim

@@ -66,7 +66,7 @@ def update_card(card: Path, text: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rag.answer_model import MODEL_PATH
+    from rag.answer.answer_model import MODEL_PATH
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--results", default="evals/results")

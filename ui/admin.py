@@ -10,9 +10,9 @@ from typing import Any
 
 import gradio as gr
 
-from rag.admin import EDITABLE_FIELDS, FIELD_LABELS, LIST_FIELDS, AdminError
-from rag.auth import PasswordGate
-from rag.service import PolicyQA
+from rag.app.admin import EDITABLE_FIELDS, FIELD_LABELS, LIST_FIELDS, AdminError
+from rag.app.auth import PasswordGate
+from rag.app.service import PolicyQA
 from ui.access import login as check_login
 
 HINTS = {"industry": "（逗号分隔）", "status": "（如 讨论稿）", "aliases": "（逗号分隔）"}

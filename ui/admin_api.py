@@ -11,10 +11,10 @@ from fastapi import APIRouter, Body, FastAPI, File, Form, Header, HTTPException,
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, StrictBool
 
-from rag.admin import AdminError
-from rag.auth import LockedOut, PasswordGate
-from rag.ratelimit import RateLimit, RateLimited
-from rag.service import PolicyQA
+from rag.app.admin import AdminError
+from rag.app.auth import LockedOut, PasswordGate
+from rag.app.ratelimit import RateLimit, RateLimited
+from rag.app.service import PolicyQA
 from ui.access import client_host
 
 

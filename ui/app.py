@@ -10,9 +10,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 import uvicorn  # noqa: E402
 
-from rag.auth import PasswordGate  # noqa: E402
-from rag.ratelimit import RateLimit  # noqa: E402
-from rag.service import PolicyQA  # noqa: E402
+from rag.app.auth import PasswordGate  # noqa: E402
+from rag.app.ratelimit import RateLimit  # noqa: E402
+from rag.app.service import PolicyQA  # noqa: E402
 from ui.admin import build_admin  # noqa: E402
 from ui.chat import build_chat  # noqa: E402
 from ui.server import make_app  # noqa: E402

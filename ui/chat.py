@@ -7,9 +7,9 @@ from typing import Any
 
 import gradio as gr
 
-from rag.ratelimit import RateLimit, RateLimited
-from rag.retrieval import FilterError, Filters
-from rag.service import PolicyQA
+from rag.app.ratelimit import RateLimit, RateLimited
+from rag.app.service import PolicyQA
+from rag.search.retrieval import FilterError, Filters
 from ui.access import client_host
 from ui.render import MODE_BADGE, answer_markdown, escape_markdown, plain_reply, sources_html, sources_panel
 

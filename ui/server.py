@@ -11,11 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from rag.auth import PasswordGate
-from rag.chunking import chunk_document
-from rag.ratelimit import RateLimit, RateLimited
-from rag.retrieval import FilterError, Filters
-from rag.service import PolicyQA
+from rag.app.auth import PasswordGate
+from rag.app.ratelimit import RateLimit, RateLimited
+from rag.app.service import PolicyQA
+from rag.ingest.chunking import chunk_document
+from rag.search.retrieval import FilterError, Filters
 from ui.access import client_host
 from ui.admin_api import admin_routes, limit_bodies
 from ui.render import CSS, document_page

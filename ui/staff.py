@@ -11,9 +11,9 @@ from typing import Any
 
 import gradio as gr
 
-from rag.auth import PasswordGate
-from rag.feedback import COLUMNS
-from rag.service import PolicyQA
+from rag.app.auth import PasswordGate
+from rag.app.feedback import COLUMNS
+from rag.app.service import PolicyQA
 from ui.access import login as check_login
 
 log = logging.getLogger(__name__)
