@@ -18,8 +18,8 @@ from typing import Any
 
 from evals.harness import gold_spans
 from rag.answer.assessment import FIGURE_KINDS
-from rag.answer.evidence import expected_kind
 from rag.app.service import PolicyQA
+from rag.search.terms import expected_kind
 
 NEAR_COPY = 0.8  # share of a text's character trigrams one paragraph must hold to restate it
 MIN_NEAR = 8  # texts shorter than this (a bare figure, a name) must stand verbatim

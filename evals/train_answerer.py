@@ -29,9 +29,9 @@ from evals.splits import select
 from rag.answer.answer_features import QUESTION_FEATURES, SENTENCE_FEATURES, question_vector
 from rag.answer.answer_model import MODEL_PATH, AnswerModel, Logistic
 from rag.answer.assessment import refused_by_fact
-from rag.answer.evidence import is_chinese
 from rag.app.service import PolicyQA
 from rag.search.retrieval import Filters
+from rag.search.terms import is_chinese
 from rag.settings import Settings
 
 # Stated target: at most 5% of the answerable tuning questions refused, counting those refused by

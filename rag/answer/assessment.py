@@ -12,24 +12,22 @@ import numpy as np
 from rag.answer.answer_features import is_fragment, question_vector, sentence_vector
 from rag.answer.answer_model import AnswerModel
 from rag.answer.evidence import (
-    QueryTerms,
     focus_terms,
-    has_quoted,
     is_contact_line,
     is_sign_off,
     mentions_focus,
     per_unit_ok,
-    quoted_terms,
     states_kind,
     unknown_places,
 )
 from rag.answer.injection import speaks_to_the_bot
-from rag.answer.numbers import values
 from rag.index.embeddings import PolicyEmbeddings
 from rag.index.index_view import LexicalView
 from rag.index.lexical import normalise, pos_tags, tokenize
 from rag.ingest.chunking import heading_level, sentence_spans
+from rag.numbers import values
 from rag.search.english import places_named
+from rag.search.terms import QueryTerms, has_quoted, quoted_terms
 from rag.types import Citation, RetrievedChunk
 
 # Thresholds set on the dev set as a whole (never per question); see README "Quality".
@@ -81,34 +79,6 @@ def citation(n: int, rc: RetrievedChunk) -> Citation:
         status=str(m.get("status") or ""), region=str(m.get("region") or ""), headings=rc.chunk.heading_path,
         valid_period=str(m.get("valid_period") or ""),
     )
-
-
-def best_sentence_match(rc: RetrievedChunk, terms: QueryTerms) -> float:
-    """How well the paragraph's best sentence (with its heading) matches the question's terms."""
-    heading = terms.coverage(rc.chunk.heading_path)
-    text = rc.chunk.text
-    return max((0.65 * terms.coverage(text[s:e]) + 0.35 * heading for s, e in sentence_spans(text)), default=0.0)
-
-
-def quoted_first(retrieved: Sequence[RetrievedChunk], question: str) -> list[RetrievedChunk]:
-    """Paragraphs containing a term the question quotes come first (in their order), then the rest."""
-    quoted = quoted_terms(question)
-    if not quoted:
-        return list(retrieved)
-    hit = [has_quoted(rc.chunk.text, quoted) for rc in retrieved]
-    return [rc for rc, h in zip(retrieved, hit, strict=True) if h] + [
-        rc for rc, h in zip(retrieved, hit, strict=True) if not h]
-
-
-def rerank(retrieved: Sequence[RetrievedChunk], terms: QueryTerms, weight: float) -> list[RetrievedChunk]:
-    """Reorder paragraphs by their fused score and the match of their best sentence: a paragraph
-    that says the thing in one sentence beats one that merely shares the words across many."""
-    if not retrieved or not terms.terms or weight <= 0:
-        return list(retrieved)
-    top = retrieved[0].score or 1.0
-    scored = [((1 - weight) * rc.score / top + weight * best_sentence_match(rc, terms), i, rc)
-              for i, rc in enumerate(retrieved)]
-    return [rc for _, _, rc in sorted(scored, key=lambda x: (-x[0], x[1]))]
 
 
 def rank_sentences(query: str, retrieved: Sequence[RetrievedChunk], terms: QueryTerms,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.answer.numbers import canonical
+from rag.numbers import canonical
 
 N = 2
 # Share of a sentence's claim units its paragraph must cover, and how many at least (a sentence of

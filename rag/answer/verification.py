@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from rag.answer.attribution import attribute, grams
 from rag.answer.injection import without_bot_sentences
-from rag.answer.numbers import as_written, canonical, same_figure
+from rag.numbers import as_written, canonical, same_figure
 
 _MARKER = re.compile(r"\[\^?(\d+)\]")
 _MULTI = re.compile(r"[\[【]\s*(\d+(?:\s*[,，、;；]\s*\d+)+)\s*[\]】]")

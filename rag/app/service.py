@@ -11,6 +11,7 @@ from rag.answer.answer_model import answer_model
 from rag.answer.answering import Answerer
 from rag.answer.generation import make_generator
 from rag.app.admin import DocumentAdmin
+from rag.app.chain import PolicyChain
 from rag.app.feedback import FeedbackStore
 from rag.index.catalog import Catalog
 from rag.index.embeddings import PolicyEmbeddings, make_embedder
@@ -18,6 +19,7 @@ from rag.index.indexing import Indexer, IndexMismatchError, IngestReport, Progre
 from rag.index.reindex import ReindexJob
 from rag.index.store import make_vector_store
 from rag.ingest.corpus import Corpus
+from rag.search.langchain_retriever import PolicyRetriever
 from rag.search.retrieval import Filters, Retriever
 from rag.settings import Settings
 from rag.types import Answer, Document
@@ -73,6 +75,14 @@ class PolicyQA:
                    filters: Filters | None = None) -> Iterator[Answer]:
         """ask() as it grows: the extractive answer at once, then the model's verified sentences."""
         return self.answerer.answer_stream(question, history=history, filters=filters)
+
+    def as_retriever(self, k: int = 4) -> PolicyRetriever:
+        """The question search as a LangChain retriever (Documents with span and document fields)."""
+        return PolicyRetriever(search=self.answerer.questions, k=k)
+
+    def as_chain(self) -> PolicyChain:
+        """The whole answer pipeline as a LangChain Runnable: invoke() gives ask()'s Answer."""
+        return PolicyChain(self.answerer)
 
     def document(self, doc_id: str) -> Document | None:
         return self.catalog.document(doc_id)

@@ -10,9 +10,9 @@ import shutil
 import pytest
 
 from rag.answer.answer_features import CONNECTIVE, is_fragment
-from rag.answer.numbers import canonical, same_figure, values
 from rag.answer.verification import verify
 from rag.app.service import PolicyQA
+from rag.numbers import canonical, same_figure, values
 from rag.search.followup import condense, is_followup
 from rag.settings import Settings
 from tests.conftest import CORPUS, PINGHU, SHILING

@@ -4,7 +4,6 @@ Each case asserts what the user finally sees."""
 
 import logging
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -14,13 +13,6 @@ from tests.conftest import PINGHU, SHILING
 
 KEY = "sk-test-DO-NOT-LEAK-1234"
 QUESTION = "狮岭镇皮具产业有哪些资金扶持？"
-
-
-@pytest.fixture(scope="module")
-def stub() -> Iterator[StubServer]:
-    server = StubServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

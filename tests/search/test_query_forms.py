@@ -1,10 +1,11 @@
 """How questions in other words reach the documents' words: English (offline gloss), everyday
 Chinese, quoted terms, and lines that answer nothing."""
 
-from rag.answer.evidence import is_contact_line, is_sign_off, quoted_terms
+from rag.answer.evidence import is_contact_line, is_sign_off
 from rag.app.service import PolicyQA
 from rag.search.colloquial import formal_terms
 from rag.search.english import gloss, place_names
+from rag.search.terms import quoted_terms
 from tests.conftest import SHILING
 
 PLACES = ["广州市花都区狮岭镇", "平湖市", "温州市鹿城区"]

@@ -8,7 +8,8 @@ from typing import Any
 
 from rag.answer.answer_features import CONNECTIVE
 from rag.answer.assessment import Evidence, Sentence, citation
-from rag.answer.evidence import is_chinese, states_kind
+from rag.answer.evidence import states_kind
+from rag.search.terms import is_chinese
 from rag.types import Answer
 
 # "有补贴吗？" asks whether support exists; the answer says so, and whether an amount is written.

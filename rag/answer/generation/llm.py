@@ -8,6 +8,7 @@ one-line notice. The API key never appears in a message or a log line.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
 import time
@@ -19,10 +20,10 @@ from dataclasses import replace
 from typing import Any
 
 from rag.answer.assessment import Evidence, citation
-from rag.answer.evidence import is_chinese
 from rag.answer.generation.extractive import ExtractiveGenerator
 from rag.answer.generation.prompts import ANSWER_PROMPT, REWRITE_PROMPT, answer_inputs, rewrite_inputs
 from rag.answer.verification import Verified, verify
+from rag.search.terms import is_chinese
 from rag.settings import Settings
 from rag.types import Answer
 
@@ -70,6 +71,7 @@ class LLMGenerator:
 
     def __init__(self, settings: Settings, fallback: ExtractiveGenerator | None = None, local: bool = False) -> None:
         from langchain_core.output_parsers import StrOutputParser
+        from langchain_core.runnables import RunnableLambda
         from langchain_openai import ChatOpenAI
 
         self.settings = settings
@@ -94,6 +96,9 @@ class LLMGenerator:
         # LangChain runnables: prompt | chat model | text
         self.answer_chain = ANSWER_PROMPT | self._chat | StrOutputParser()
         self.rewrite_chain = REWRITE_PROMPT | self._chat | StrOutputParser()
+        # The check of the whole answer, a step LangChain callbacks see after the model's.
+        self.verify_step = RunnableLambda(lambda x: verify(x["answer"], x["paragraphs"], x["chinese"], x["question"]),
+                                          name="verify")
 
     def deadline(self) -> Deadline:
         """One deadline per question, shared by the rewrite and the answer."""
@@ -101,7 +106,8 @@ class LLMGenerator:
 
     # -- calls under a deadline -----------------------------------------------------------------
     def _run(self, fn: Any, deadline: Deadline) -> Any:
-        future = self._pool.submit(fn)
+        # In the caller's context: LangChain's callbacks (a tracing run around the chain) follow the call.
+        future = self._pool.submit(contextvars.copy_context().run, fn)
         started = time.monotonic()
         try:
             return future.result(timeout=deadline.left())
@@ -173,8 +179,9 @@ class LLMGenerator:
         if not raw.strip():
             return self._fallback(evidence, "大模型返回了空答案，以下为离线摘录答案。")
         paragraphs = [evidence.retrieved[r] for r in ranks]
-        checked = verify(_finished(raw + "\n"), [rc.chunk.text for rc in paragraphs],
-                         is_chinese(evidence.question), evidence.question)
+        checked = self.verify_step.invoke({"answer": _finished(raw + "\n"),
+                                           "paragraphs": [rc.chunk.text for rc in paragraphs],
+                                           "chinese": is_chinese(evidence.question), "question": evidence.question})
         stats = {"markers_removed": checked.markers_removed, "sentences_dropped": checked.sentences_dropped}
         if not checked.has_facts:
             return self._fallback(evidence, "大模型的回答无法在原文中核实，以下为离线摘录答案。", stats)
