@@ -11,7 +11,7 @@ export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-test browser run ingest test lint eval eval-llm-stub bench bench-laws clean loadtest train-answerer train-injection
+.PHONY: install install-test browser run ingest test lint eval eval-match eval-llm-stub bench bench-laws clean loadtest train-answerer train-injection
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -92,6 +92,12 @@ eval: install
 	    --split $$split --negatives --out evals/results/ncp-$$split.json || exit 1; \
 	done
 	$(BIN)/python -m evals.quality --results evals/results
+
+# 政策匹配 against evals/match/: the seed profiles (measure recall, precision, amounts, wrong places) and the
+# hand-labelled sentences of the ncp notices; test split first. Writes evals/results/match-*.json.
+eval-match: install
+	$(BIN)/python -m evals.match_eval --out evals/results/match-seed.json
+	$(BIN)/python -m evals.match_sentences --shared $(SHARED) --out evals/results/match-ncp-sentences.json
 
 # The answer model (rag/answer/models/answerer.json + answerer.md) from the tuning split only.
 train-answerer: install

@@ -5,6 +5,7 @@ controls (U+202E makes "evil\u202etxt.exe" display as "evilexe.txt")."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 LINE_BREAKS = re.compile(r"[\r\n\t]")
@@ -24,3 +25,13 @@ def unsafe_in_field(text: str) -> str | None:
         if found:
             return found.group()
     return None
+
+
+# A cell starting with one of these is a formula to Excel or LibreOffice (=HYPERLINK(...), @SUM, +1, -1,
+# or a tab/CR before one): written with a leading apostrophe, as OWASP recommends, it stays text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def csv_safe(value: Any) -> Any:
+    text = str(value)
+    return "'" + text if text.lstrip(" \n").startswith(_FORMULA_START) else value

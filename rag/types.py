@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 
@@ -64,6 +66,16 @@ class Citation:
     headings: str = ""
     quotes: tuple[tuple[int, int], ...] = ()  # spans (in the document) of the sentences quoted from it
     valid_period: str = ""  # e.g. "2022-2024" for a plan
+
+    def caution(self, year: int | None = None) -> str:
+        """A short warning for drafts and for plans whose period has ended."""
+        notes = []
+        if any(word in self.status for word in ("讨论稿", "征求意见")):
+            notes.append("征求意见稿，非正式发布")
+        m = re.search(r"(\d{4})\D*$", self.valid_period or "")
+        if m and int(m.group(1)) < (year or date.today().year):
+            notes.append(f"规划期至{m.group(1)}年，已结束")
+        return "；".join(notes)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -35,8 +35,8 @@ def test_ui_holds_no_retrieval_logic() -> None:
 
 
 # The stages in pipeline order: a stage may import the shared modules (rag/*.py) and the stages
-# before it, never one after it (the data flows one way: files -> index -> search -> answer -> app).
-STAGES = ["ingest", "index", "search", "answer", "app"]
+# before it, never one after it (the data flows one way: files -> index -> search -> answer -> match -> app).
+STAGES = ["ingest", "index", "search", "answer", "match", "app"]
 
 
 def _rag_imports(path):

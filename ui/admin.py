@@ -14,6 +14,7 @@ from rag.app.admin import EDITABLE_FIELDS, FIELD_LABELS, LIST_FIELDS, AdminError
 from rag.app.auth import PasswordGate
 from rag.app.service import PolicyQA
 from ui.access import login as check_login
+from ui.match_render import measures_markdown
 
 HINTS = {"industry": "（逗号分隔）", "status": "（如 讨论稿）", "aliases": "（逗号分隔）"}
 LABELS = {k: FIELD_LABELS[k] + HINTS.get(k, "") for k in EDITABLE_FIELDS}
@@ -60,6 +61,7 @@ def build_admin(qa: PolicyQA, gate: PasswordGate) -> None:
             with gr.Row():
                 save = gr.Button("保存元数据", elem_id="pq-save-meta")
                 delete = gr.Button("删除文件", variant="stop", elem_id="pq-delete")
+            measures = gr.Markdown(elem_id="pq-doc-measures")  # what 政策匹配 finds in the document
 
     def refreshed() -> tuple[Any, Any]:
         docs = [d["doc"] for d in qa.documents()]
@@ -95,6 +97,9 @@ def build_admin(qa: PolicyQA, gate: PasswordGate) -> None:
         meta = next((d for d in qa.documents() if d["doc"] == doc_id), {}) if ok and doc_id else {}
         return [_field(meta, k) for k in EDITABLE_FIELDS]
 
+    def load_measures(ok: bool, doc_id: str) -> str:
+        return measures_markdown(qa.matcher.measures(doc_id)) if ok and doc_id else ""
+
     def save_meta(ok: bool, doc_id: str, *values: str) -> tuple[Any, ...]:
         if not ok:
             return "请先登录。", gr.skip()
@@ -122,5 +127,6 @@ def build_admin(qa: PolicyQA, gate: PasswordGate) -> None:
                           gr.update(choices=[], value=None)),
                  None, [authed, message, panel, login_row, table, pick], **private)
     pick.change(load_meta, [authed, pick], list(ed_fields.values()), **private)
+    pick.change(load_measures, [authed, pick], [measures], **private)
     save.click(save_meta, [authed, pick, *ed_fields.values()], [message, table], **private)
     delete.click(delete_doc, [authed, pick], [message, table, pick], **private)

@@ -15,6 +15,7 @@ from rag.app.ratelimit import RateLimit  # noqa: E402
 from rag.app.service import PolicyQA  # noqa: E402
 from ui.admin import build_admin  # noqa: E402
 from ui.chat import build_chat  # noqa: E402
+from ui.match import build_match  # noqa: E402
 from ui.server import make_app  # noqa: E402
 from ui.staff import build_staff  # noqa: E402
 
@@ -31,6 +32,8 @@ def build(qa: PolicyQA, gate: PasswordGate | None = None, questions: RateLimit |
         gr.Markdown("## 政策问答")
         with gr.Tab("问答", elem_id="pq-tab-chat"):
             build_chat(qa, demo, questions)
+        with gr.Tab("政策匹配", elem_id="pq-tab-match"):
+            build_match(qa, questions)
         with gr.Tab("知识缺口", elem_id="pq-tab-gaps"):
             build_staff(qa, gate)
         with gr.Tab("文档管理", elem_id="pq-tab-admin"):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
 from urllib.parse import quote
 
 from rag.types import Answer, Citation
@@ -48,13 +47,7 @@ def answer_markdown(answer: Answer, turn: int = 1) -> str:
 
 def caution(c: Citation, year: int | None = None) -> str:
     """A short warning for drafts and for plans whose period has ended."""
-    notes = []
-    if any(word in c.status for word in ("讨论稿", "征求意见")):
-        notes.append("征求意见稿，非正式发布")
-    m = re.search(r"(\d{4})\D*$", c.valid_period or "")
-    if m and int(m.group(1)) < (year or date.today().year):
-        notes.append(f"规划期至{m.group(1)}年，已结束")
-    return "；".join(notes)
+    return c.caution(year)
 
 
 def plain_reply(answer: Answer) -> str:

@@ -15,9 +15,12 @@ from rag.app.auth import PasswordGate
 from rag.app.ratelimit import RateLimit, RateLimited
 from rag.app.service import PolicyQA
 from rag.ingest.chunking import chunk_document
+from rag.match.matching import Profile
+from rag.sanitize import clean_input
 from rag.search.retrieval import FilterError, Filters
 from ui.access import client_host
 from ui.admin_api import admin_routes, limit_bodies
+from ui.match_render import MATCH_CSS
 from ui.render import CSS, document_page
 
 log = logging.getLogger(__name__)
@@ -33,6 +36,13 @@ class AskIn(BaseModel):
     question: str
     history: list[dict[str, Any]] = Field(default_factory=list)
     filters: FiltersIn | None = None
+
+
+class MatchIn(BaseModel):
+    region: str = Field(max_length=100)
+    industry: str = Field(default="", max_length=100)
+    needs: list[str] = Field(default_factory=list, max_length=8)
+    facts: dict[str, Any] = Field(default_factory=dict)
 
 
 def make_app(qa: PolicyQA, demo: gr.Blocks, gate: PasswordGate | None = None,
@@ -81,6 +91,21 @@ def make_app(qa: PolicyQA, demo: gr.Blocks, gate: PasswordGate | None = None,
             raise HTTPException(status_code=400, detail=str(exc)) from None
         return answer.to_json()
 
+    @app.post("/api/match")
+    def match(body: MatchIn, request: Request) -> dict[str, Any]:
+        """政策匹配: the measures that may apply to a business profile, the same JSON as
+        `policy-qa match --format json`."""
+        try:
+            questions.hit(client_host(request))
+        except RateLimited as exc:
+            raise HTTPException(status_code=429, detail=str(exc), headers={"Retry-After": str(exc.wait_s)}) from None
+        profile = Profile(clean_input(body.region), clean_input(body.industry),
+                          tuple(clean_input(n) for n in body.needs), body.facts)
+        try:
+            return qa.match(profile).to_json()
+        except ValueError as exc:  # an unknown need or fact, named
+            raise HTTPException(status_code=400, detail=str(exc)) from None
+
     @app.get("/doc/{doc_id}", response_class=HTMLResponse)
     def document(doc_id: str, start: int = 0, end: int = 0) -> HTMLResponse:
         """The whole document with one paragraph marked (only documents in the index are served)."""
@@ -90,5 +115,5 @@ def make_app(qa: PolicyQA, demo: gr.Blocks, gate: PasswordGate | None = None,
         heading = next((c.heading_path for c in chunk_document(doc) if c.start <= start < c.end), "")
         return HTMLResponse(document_page(doc.title, doc.meta, doc.text, start, end, heading))
 
-    return gr.mount_gradio_app(app, demo, path="/", css=CSS, footer_links=["api"], show_error=False,
+    return gr.mount_gradio_app(app, demo, path="/", css=CSS + MATCH_CSS, footer_links=["api"], show_error=False,
                                max_file_size=upload_bytes)

@@ -130,6 +130,18 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_match(args: argparse.Namespace) -> int:
+    from rag.match.export import to_csv, to_markdown
+    from rag.match.matching import Profile, parse_facts
+
+    profile = Profile(args.region, args.industry or "", tuple(args.need or ()), parse_facts(args.fact or ()))
+    result = _open(args).match(profile)
+    out = {"json": lambda: json.dumps(result.to_json(), ensure_ascii=False), "csv": lambda: to_csv(result),
+           "markdown": lambda: to_markdown(result)}[args.format]()
+    print(out)
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from evals.harness import headline, load_questions, run_eval, write_report
     from evals.negatives import figure_negatives_of, negatives_of
@@ -221,6 +233,16 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--doc", action="append", help="only this document file (repeatable)")
     ask.add_argument("--mode", choices=["extractive", "llm"], help="answer mode (default: from the environment)")
     ask.set_defaults(func=cmd_ask)
+
+    mt = sub.add_parser("match", help="政策匹配: the measures that may apply to a business, each cited")
+    mt.add_argument("--region", required=True, help="所在地, e.g. 花都区狮岭镇")
+    mt.add_argument("--industry", help="行业, e.g. 皮具")
+    mt.add_argument("--need", action="append",
+                    help="资金 用地 人才 数字化 展会 品牌 融资 外贸 (repeatable; default all)")
+    mt.add_argument("--fact", action="append", help="规上=true, 营收万元=3000, 成立年限=1 (repeatable)")
+    mt.add_argument("--format", choices=["markdown", "json", "csv"], default="markdown")
+    mt.add_argument("--index", help="index folder (default: data/index)")
+    mt.set_defaults(func=cmd_match)
 
     ev = sub.add_parser("eval", help="score gold questions and write a JSON report")
     ev.add_argument("--questions", required=True, help="JSONL file in the gold format")

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rag.sanitize import clean_input
+from rag.sanitize import clean_input, csv_safe
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +41,6 @@ COLUMNS = ["时间", "问题", "答复", "是否未能回答", "评价", "意见
 MODE_LABEL = {"extractive": "离线摘录", "llm": "大模型"}
 FILTER_LABEL = {"regions": "地区", "industries": "行业", "docs": "文件"}
 MAX_STORED_CHARS = 2000  # of a question or comment: what is processed is all that is kept
-# A cell starting with one of these is a formula to Excel or LibreOffice (=HYPERLINK(...), @SUM, +1, -1,
-# or a tab/CR before one): written with a leading apostrophe, as OWASP recommends, it stays text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
-
-
-def csv_safe(value: Any) -> Any:
-    text = str(value)
-    return "'" + text if text.lstrip(" \n").startswith(_FORMULA_START) else value
-
-
 class FeedbackStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ from rag.index.indexing import Indexer, IndexMismatchError, IngestReport, Progre
 from rag.index.reindex import ReindexJob
 from rag.index.store import make_vector_store
 from rag.ingest.corpus import Corpus
+from rag.match.matching import Matcher, MatchResult, Profile
 from rag.search.langchain_retriever import PolicyRetriever
 from rag.search.retrieval import Filters, Retriever
 from rag.settings import Settings
@@ -44,6 +45,7 @@ class PolicyQA:
                                limits=settings.limits)
         self.answerer = Answerer(self.retriever, make_generator(settings), top_k=settings.top_k,
                                  model=answer_model(settings.answer_model))
+        self.matcher = Matcher(self.retriever.view)
         self.feedback = FeedbackStore(settings.data_dir / "feedback.sqlite")
         self.reindex = ReindexJob(lambda corpus, progress, rebuild: self.ingest(corpus, progress, rebuild),
                                   settings.corpus)
@@ -75,6 +77,10 @@ class PolicyQA:
                    filters: Filters | None = None) -> Iterator[Answer]:
         """ask() as it grows: the extractive answer at once, then the model's verified sentences."""
         return self.answerer.answer_stream(question, history=history, filters=filters)
+
+    def match(self, profile: Profile) -> MatchResult:
+        """政策匹配: the measures of the covering documents that serve the profile's needs."""
+        return self.matcher.match(profile)
 
     def as_retriever(self, k: int = 4) -> PolicyRetriever:
         """The question search as a LangChain retriever (Documents with span and document fields)."""

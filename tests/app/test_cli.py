@@ -147,3 +147,21 @@ def test_ctrl_c_stops_the_server_cleanly(cli_index: tuple[Path, Path]) -> None:
     finally:
         proc.kill()
     assert proc.returncode == 0 and err.strip().endswith("stopped") and "interrupted" not in err, err
+
+
+def test_match_lists_cited_measures_and_exports(cli_index: tuple[Path, Path]) -> None:
+    _, index = cli_index
+    out = run("match", "--region", "花都区狮岭镇", "--industry", "皮具", "--need", "展会", "--need", "人才",
+              "--format", "json", "--index", str(index))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["place"] == ["广州市", "花都区", "狮岭镇"] and data["measures"]
+    assert {m["need"] for m in data["measures"]} == {"展会", "人才"}
+    assert all(m["citation"]["doc"] in (SHILING, "001_4cc97f4c278e948c.txt") for m in data["measures"])
+    assert all(m["offer"] in m["citation"]["text"] for m in data["measures"])
+    md = run("match", "--region", "狮岭镇", "--industry", "皮具", "--need", "展会", "--index", str(index))
+    assert md.returncode == 0 and md.stdout.startswith("# 政策匹配清单") and "出处：《" in md.stdout
+    bad = run("match", "--region", "狮岭镇", "--need", "旅游", "--index", str(index))
+    assert bad.returncode == 2 and "旅游" in bad.stderr
+    bad = run("match", "--region", "狮岭镇", "--fact", "规上=maybe", "--index", str(index))
+    assert bad.returncode == 2 and "规上" in bad.stderr

@@ -42,6 +42,23 @@ def test_http_api_ask_returns_the_cli_json(server: str) -> None:
     assert status == 400 and "火星" in data["detail"]
 
 
+def test_http_api_match(server: str) -> None:
+    status, data = _post(server + "api/match", {"region": "花都区狮岭镇", "industry": "皮具", "needs": ["展会", "人才"],
+                                                "facts": {"规上": True}})
+    assert status == 200 and data["measures"] and data["place"] == ["广州市", "花都区", "狮岭镇"]
+    first = data["measures"][0]
+    for field in ("need", "offer", "conditions", "amount", "fit", "reason", "citation"):
+        assert field in first, field
+    assert first["citation"]["doc"] == SHILING and first["offer"] in first["citation"]["text"]
+    assert all(m["citation"]["doc"] != PINGHU for m in data["measures"])
+    status, data = _post(server + "api/match", {"region": "东莞市", "industry": "鞋"})
+    assert status == 200 and not data["measures"] and "东莞" in data["notice"]
+    status, data = _post(server + "api/match", {"region": "狮岭镇", "needs": ["旅游"]})
+    assert status == 400 and "旅游" in data["detail"]
+    status, data = _post(server + "api/match", {"region": "狮岭镇", "facts": {"营收万元": "很多"}})
+    assert status == 400 and "营收万元" in data["detail"]
+
+
 def test_gradio_client_ask_and_chat(server: str) -> None:
     from gradio_client import Client
 

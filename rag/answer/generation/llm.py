@@ -97,8 +97,8 @@ class LLMGenerator:
         self.answer_chain = ANSWER_PROMPT | self._chat | StrOutputParser()
         self.rewrite_chain = REWRITE_PROMPT | self._chat | StrOutputParser()
         # The check of the whole answer, a step LangChain callbacks see after the model's.
-        self.verify_step = RunnableLambda(lambda x: verify(x["answer"], x["paragraphs"], x["chinese"], x["question"]),
-                                          name="verify")
+        self.verify_step: Any = RunnableLambda(
+            lambda x: verify(x["answer"], x["paragraphs"], x["chinese"], x["question"]), name="verify")
 
     def deadline(self) -> Deadline:
         """One deadline per question, shared by the rewrite and the answer."""

@@ -1,0 +1,106 @@
+"""Measures (政策措施) in a document: the sentences in which a government body offers or commits to
+support, each with what kinds of need it serves, its conditions, and its amount as written.
+
+A pure function of the document's chunks: the same text always gives the same measures with the
+same spans, so they are kept per document version (rag.match.matching) and never recomputed for
+an unchanged document. Figures are copied from the text, never computed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from rag.answer.answer_features import is_fragment
+from rag.ingest.chunking import heading_level, sentence_spans
+from rag.types import Chunk
+
+# The kinds of support an owner may need, and how a sentence offers each (regular expressions).
+NEEDS: dict[str, str] = {
+    "资金": r"资金|补贴|补助|奖励|奖补|资助|专项|经费|减免|返还|奖金|扶持政策|财政|"
+          r"减税|免税|退税|免征|减征|减按|税率|缓缴|延期缴纳|延期申报|免收|收费|费用",
+    "用地": r"用地|土地|供地|厂房|产业园|园区|载体|租金|场地|空间|楼宇|安置|物业",
+    "人才": r"人才|用工|招聘|培训|技能|设计师|工匠|职业|校企|学院|高校|院校|实训|稳岗|社会保险|社保|就业",
+    "数字化": r"数字化|数智|数字经济|智能化|智能制造|技改|技术改造|工业互联网|上云|信息化|产业大脑|自动化|低代码",
+    "展会": r"展会|会展|展览|博览会|参展|展销|订货会|市场开拓|开拓市场|直播|电商|交易会|对接会|推介|时装周|走秀|促销|"
+          r"参加[^，。；]{0,20}展|[^，。；]{2,12}(?<![发进拓开扩施伸])展(?=[，。、）])",  # 发展 is no fair
+    "品牌": r"品牌|商标|设计大赛|名牌|招牌|知名度|宣传|地理标志|大赛|评选|老字号",
+    "融资": r"融资|贷款|信贷|担保|贴息|金融|基金|上市|授信|保险|银行",
+    "外贸": r"外贸|出口|进口|海关|跨境|国际市场|海外|境外|国际化|RCEP|一带一路|出海",
+}
+_NEED_PATTERNS = {need: re.compile(pattern) for need, pattern in NEEDS.items()}
+# What a government does when it supports: the verbs of an offer or a commitment. Encouraging or
+# pushing (鼓励, 引导, 推动) alone commits to nothing a business can ask for.
+_OFFER = re.compile(
+    r"给予|奖励|补贴|补助|资助|扶持|奖补|减免|优先|支持|组织|举办|搭建|建设|打造|设立|提供|安排|开展|帮助|协助|"
+    r"对接|落实|加大|培育|实施|出台|制定|引进|举行|筹划|设置|争取|协调|保障|编制|遴选|统筹|用于|开放|普及|推广|"
+    r"建立|组建|兑现|免费|减半|降低|允许|延长|延期|缓缴|减按|免收|免征|减征|退还|暂不|放行|返还")
+# Targets, statistics, reports of what a place has, and the covering notice of a document.
+_NOT_AN_OFFER = re.compile(r"^(?:据|截至|目前|近年来|全市|全区|全镇|现有|我市|我区|我镇)?.{0,12}(?:共有|拥有|现有|实现)"
+                           r"|^到\d{4}年|^力争|^预计|规上工业总产值达到|产值达到|营业收入达到|印发给你们|请认真贯彻"
+                           r"|[？?]$|^暂停|禁止|严禁|患者|贫困人口|贫困劳动力")  # questions, bans, aid to persons
+# Sections that state aims or the present state, not measures.
+_NOT_MEASURE_SECTION = re.compile(r"目标|现状|基础|背景|形势|指导思想|基本原则")
+_CONDITION = re.compile(r"(?:对|凡|符合|经认定(?:为)?|被认定为|获得)[^，。；]{2,40}?(?:的|者)"
+                        r"(?:企业|单位|项目|个人|人才|团队)?"
+                        r"|(?:规模以上|规上|新设立|新注册|新引进|首次)[^，。；]{0,20}")
+_AMOUNT = re.compile(
+    r"(?:最高|不超过|不高于|最多|每[家个人项年次]|超过?|约|累计|达)*"
+    r"(?:\d+(?:[.,]\d+)?\s*(?:万亿|亿|千万|百万|万|千)?\s*元|\d+(?:\.\d+)?\s*[%％]|百分之[零〇一二两三四五六七八九十点]+"
+    r"|[一二两三四五六七八九十百千]+(?:万|亿)元)")
+_PERIOD = re.compile(r"\d{4}\s*[-—至到]\s*\d{4}\s*年|\d{4}\s*年(?:起|前|底|内|\d{1,2}\s*月(?:\d{1,2}\s*日)?(?:前|起)?)")
+@dataclass(frozen=True)
+class Measure:
+    doc_id: str
+    start: int  # span of the sentence in the document
+    end: int
+    text: str
+    needs: tuple[str, ...]  # the kinds of need it serves, in NEEDS order
+    conditions: tuple[str, ...]  # to whom / on what terms, as the text says
+    amounts: tuple[str, ...]  # amounts, ratios and caps, exactly as written
+    period: str  # a period or deadline the sentence states, as written
+    headings: str
+    chunk_start: int  # the paragraph it stands in (the citation)
+    chunk_end: int
+    paragraph: str
+
+
+def needs_of(text: str) -> tuple[str, ...]:
+    return tuple(need for need, pattern in _NEED_PATTERNS.items() if pattern.search(text))
+
+
+def is_offer(sentence: str, heading: str = "") -> bool:
+    """Whether a sentence offers or commits to support (rather than stating a target or a fact).
+
+    A rule: a logistic regression over these signs and character n-grams, trained on the tuning
+    halves of both gold sets, did worse on both test halves (evals/train_measures.py)."""
+    s = sentence.strip()
+    section = heading.split(" > ")[-1] if heading else ""
+    return (bool(_OFFER.search(s)) and not _NOT_AN_OFFER.search(s) and heading_level(s) is None
+            and not is_fragment(s) and not _NOT_MEASURE_SECTION.search(section))
+
+
+def candidates(chunks: Iterable[Chunk]) -> Iterator[tuple[Chunk, int, int]]:
+    """Every sentence of the chunks that could be a measure: (chunk, start, end) within the chunk."""
+    for chunk in chunks:
+        for s, e in sentence_spans(chunk.text):
+            if len(chunk.text[s:e].strip()) >= 8:
+                yield chunk, s, e
+
+
+def measures_of(chunks: Iterable[Chunk]) -> list[Measure]:
+    """The measures of a document's chunks, in document order."""
+    out: list[Measure] = []
+    for chunk, s, e in candidates(chunks):
+        sentence = chunk.text[s:e]
+        needs = needs_of(sentence)
+        if needs and is_offer(sentence, chunk.heading_path):
+            out.append(Measure(
+                doc_id=chunk.doc_id, start=chunk.start + s, end=chunk.start + e, text=sentence.strip(),
+                needs=needs, conditions=tuple(dict.fromkeys(m.group(0) for m in _CONDITION.finditer(sentence))),
+                amounts=tuple(dict.fromkeys(m.group(0).strip() for m in _AMOUNT.finditer(sentence))),
+                period=next((m.group(0) for m in _PERIOD.finditer(sentence)), ""),
+                headings=chunk.heading_path, chunk_start=chunk.start, chunk_end=chunk.end, paragraph=chunk.text,
+            ))
+    return out

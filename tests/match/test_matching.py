@@ -1,0 +1,105 @@
+"""政策匹配 on the seed index: places nest and never cross, every field is read from its paragraph,
+conditions the profile decides are decided, and the checklist exports."""
+
+import csv
+import io
+
+import pytest
+
+from rag.app.service import PolicyQA
+from rag.match.export import to_csv, to_markdown
+from rag.match.matching import Profile, UnknownNeed, parse_facts
+from rag.match.measures import measures_of
+from rag.match.places import Places, path_of
+from rag.types import Chunk
+from tests.conftest import PINGHU, SHILING
+
+GUANGZHOU = "001_4cc97f4c278e948c.txt"
+BAIYUN = "002_3ece8e73cf75ce2e.txt"
+LUCHENG = "004_5c0ad6af60aa3ab1.txt"
+REGIONS = ["广州市花都区狮岭镇", "广州市", "广州市白云区", "平湖市", "温州市鹿城区"]
+
+
+def test_places_are_completed_from_the_documents_and_nest() -> None:
+    places = Places(REGIONS)
+    assert path_of("广州市花都区狮岭镇") == ("广州市", "花都区", "狮岭镇")
+    assert places.resolve("狮岭镇") == ("广州市", "花都区", "狮岭镇")
+    assert places.resolve("花都区狮岭镇") == ("广州市", "花都区", "狮岭镇")
+    assert places.resolve("温州鹿城") == ("温州市", "鹿城区")
+    assert places.resolve("广州市番禺区") == ("广州市", "番禺区")
+    assert "平湖市" in places.resolve("浙江省平湖市")
+    shiling = places.resolve("狮岭镇")
+    assert places.covers(("广州市",), shiling) and places.covers(("广州市", "花都区", "狮岭镇"), shiling)
+    assert not places.covers(("广州市", "白云区"), shiling)  # a sibling district
+    assert not places.covers(shiling, ("广州市",))  # a town's measures are not the whole city's
+    assert not places.covers(("平湖市",), shiling)
+    assert places.resolve("东莞市厚街镇") == ("东莞市", "厚街镇")
+
+
+def test_a_shiling_leather_maker_gets_guangzhou_and_shiling_measures_only(seed_qa: PolicyQA) -> None:
+    result = seed_qa.match(Profile("花都区狮岭镇", "皮具", ("展会", "人才")))
+    assert result.matches and not result.notice
+    docs = {m.measure.doc_id for m in result.matches}
+    assert docs <= {SHILING, GUANGZHOU} and SHILING in docs
+    assert [m.need for m in result.matches] == sorted((m.need for m in result.matches), key=("展会", "人才").index)
+    for m in result.matches:
+        doc = seed_qa.document(m.measure.doc_id)
+        assert doc.text[m.measure.start:m.measure.end].strip() == m.measure.text  # the span is the sentence
+        c = m.citation
+        assert doc.text[c.start:c.end] == c.text and c.start <= m.measure.start < m.measure.end <= c.end
+        for amount in m.measure.amounts:
+            assert amount in m.measure.text  # copied, never computed
+        assert m.need in m.measure.needs and m.fit in ("符合", "可能符合", "不符合")
+
+
+def test_other_places_and_unknown_places(seed_qa: PolicyQA) -> None:
+    pinghu = seed_qa.match(Profile("浙江省平湖市", "箱包", ("资金",)))
+    assert {m.measure.doc_id for m in pinghu.matches} <= {PINGHU}
+    assert all(m.citation.caution() for m in pinghu.matches)  # a draft: said on every measure
+    lucheng = seed_qa.match(Profile("温州鹿城", "皮鞋"))
+    assert lucheng.matches and {m.measure.doc_id for m in lucheng.matches} == {LUCHENG}
+    baiyun = seed_qa.match(Profile("白云区", "女装"))
+    assert {m.measure.doc_id for m in baiyun.matches} <= {BAIYUN, GUANGZHOU}
+    nowhere = seed_qa.match(Profile("东莞市厚街镇", "鞋"))
+    assert not nowhere.matches and "东莞" in nowhere.notice
+    with pytest.raises(UnknownNeed, match="旅游"):
+        seed_qa.match(Profile("狮岭镇", "皮具", ("旅游",)))
+
+
+def test_conditions_the_profile_decides() -> None:
+    chunk = Chunk("x.txt", 0, 60, "对规模以上企业实施技术改造的，给予设备投资额10%的补助，最高不超过200万元。")
+    (measure,) = measures_of([chunk])
+    assert measure.amounts == ("10%", "最高不超过200万元") and "数字化" in measure.needs and "资金" in measure.needs
+    from rag.match.matching import _fit
+
+    assert _fit(measure, {"规上": True})[0] == "符合"
+    assert _fit(measure, {"规上": False})[0] == "不符合"
+    assert _fit(measure, {})[0] == "可能符合"
+    assert parse_facts(["规上=true", "营收万元=3000"]) == {"规上": True, "营收万元": 3000.0}
+    with pytest.raises(ValueError, match="人数"):
+        parse_facts(["人数=3"])
+
+
+def test_targets_and_statistics_are_not_measures() -> None:
+    text = "到2026年，箱包产业规上工业总产值达到50亿元以上。全镇现有皮具企业8000余家。组织企业参加广交会等展会。"
+    assert [m.text for m in measures_of([Chunk("x.txt", 0, len(text), text)])] == ["组织企业参加广交会等展会。"]
+
+
+def test_the_checklist_exports(seed_qa: PolicyQA) -> None:
+    result = seed_qa.match(Profile("狮岭镇", "皮具", ("展会",)))
+    md = to_markdown(result)
+    assert md.startswith("# 政策匹配清单") and "## 展会" in md and "出处：《" in md
+    rows = list(csv.reader(io.StringIO(to_csv(result).lstrip("\ufeff"))))
+    assert rows[0][0] == "需求" and len(rows) == len(result.matches) + 1
+    assert all(r[-1].startswith((SHILING, GUANGZHOU)) for r in rows[1:])
+
+
+def test_a_documents_measures_are_kept_per_version_and_listed_for_the_admin(seed_qa: PolicyQA) -> None:
+    from ui.match_render import measures_markdown
+
+    first = seed_qa.matcher.measures(SHILING)
+    assert first and all(m.doc_id == SHILING for m in first)
+    assert seed_qa.matcher.measures(SHILING) is first  # unchanged document: not extracted again
+    listing = measures_markdown(first)
+    assert listing.startswith(f"**政策措施（{len(first)} 条") and first[0].text[:10] in listing
+    assert "没有识别出" in measures_markdown([])
