@@ -118,7 +118,7 @@ def _fit(measure: Measure, facts: dict[str, Any]) -> tuple[str, str]:
             return ("符合", "面向新设立企业") if years <= 1 else ("不符合", f"面向新设立企业，您已成立{years:g}年")
         return "可能符合", "面向新设立企业，请核对"
     if measure.conditions:
-        return "可能符合", "条件：" + "；".join(measure.conditions) + "（请核对）"
+        return "可能符合", "文件写有适用条件，请核对"
     return "符合", ""
 
 

@@ -42,7 +42,9 @@ _NOT_AN_OFFER = re.compile(r"^(?:据|截至|目前|近年来|全市|全区|全�
                            r"|[？?]$|^暂停|禁止|严禁|患者|贫困人口|贫困劳动力")  # questions, bans, aid to persons
 # Sections that state aims or the present state, not measures.
 _NOT_MEASURE_SECTION = re.compile(r"目标|现状|基础|背景|形势|指导思想|基本原则")
-_CONDITION = re.compile(r"(?:对|凡|符合|经认定(?:为)?|被认定为|获得)[^，。；]{2,40}?(?:的|者)"
+# "对…的企业" where 对 starts a clause (not 对接, 对于, 对外 …)
+_CONDITION = re.compile(r"(?:(?:^|(?<=[，。；：、（(\s]))对(?![接于外标照比话称])|凡|符合|经认定(?:为)?|被认定为)"
+                        r"[^，。；]{2,40}?(?:的|者)"
                         r"(?:企业|单位|项目|个人|人才|团队)?"
                         r"|(?:规模以上|规上|新设立|新注册|新引进|首次)[^，。；]{0,20}")
 _AMOUNT = re.compile(
