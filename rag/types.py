@@ -8,6 +8,11 @@ from datetime import date
 from typing import Any
 
 
+def book_title(title: str) -> str:
+    """《title》, with marks already inside it turned into the inner 〈〉 (never 《《…》…》)."""
+    return "《" + title.replace("《", "〈").replace("》", "〉") + "》"
+
+
 @dataclass(frozen=True)
 class Document:
     """One policy document as stored in the corpus folder."""
@@ -66,6 +71,11 @@ class Citation:
     headings: str = ""
     quotes: tuple[tuple[int, int], ...] = ()  # spans (in the document) of the sentences quoted from it
     valid_period: str = ""  # e.g. "2022-2024" for a plan
+
+    @property
+    def book_title(self) -> str:
+        """The title in book marks, a title inside it in the inner marks: 《〈…的建议〉提案办理情况报道》."""
+        return book_title(self.title)
 
     def caution(self, year: int | None = None) -> str:
         """A short warning for drafts and for plans whose period has ended."""

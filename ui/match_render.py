@@ -46,7 +46,7 @@ def match_html(result: MatchResult | None) -> str:
             f'<div class="pq-offer">{i}. {html.escape(m.measure.text)}</div>'
             f'<div class="pq-fields">{fit}{html.escape("　".join(f for f in fields if f))}</div>'
             f'<div class="pq-fields">匹配理由：{html.escape(m.reason)}</div>'
-            f'<details class="pq-src"><summary>出处：《{html.escape(m.citation.title)}》'
+            f'<details class="pq-src"><summary>出处：{html.escape(m.citation.book_title)}'
             f'{html.escape(" " + m.citation.headings if m.citation.headings else "")}（展开原文段落）</summary>'
             f'{source_card(m.citation, label=f"出处{i}", turn=0)}</details></div>')
     return f'<div class="pq-sources" id="pq-match-result">{"".join(parts)}</div>'

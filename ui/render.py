@@ -9,7 +9,7 @@ import html
 import re
 from urllib.parse import quote
 
-from rag.types import Answer, Citation
+from rag.types import Answer, Citation, book_title
 
 MODE_BADGE = {"extractive": "离线摘录模式", "llm": "大模型模式"}
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]()#|<>~])")
@@ -38,7 +38,7 @@ def answer_markdown(answer: Answer, turn: int = 1) -> str:
     body = "\n\n".join(lines)
     if answer.refused and answer.related:
         body += "\n\n" + "\n".join(
-            f"- {_ref(turn, c.n, f'相关{c.n}')} 《{escape_markdown(c.title)}》（仅供参考，不是答案）"
+            f"- {_ref(turn, c.n, f'相关{c.n}')} {escape_markdown(c.book_title)}（仅供参考，不是答案）"
             for c in answer.related)
     if answer.notice:
         body += f"\n\n*{escape_markdown(answer.notice)}*"
@@ -61,7 +61,7 @@ def plain_reply(answer: Answer) -> str:
         lines.append("出处：" if answer.citations else "相关段落：")
     for c in shown:
         about = "，".join(x for x in (c.issuer, c.date, c.status) if x)
-        lines.append(f"[{c.n}] 《{c.title}》" + (f"（{about}）" if about else ""))
+        lines.append(f"[{c.n}] {c.book_title}" + (f"（{about}）" if about else ""))
         lines.append("    " + " ".join(c.text.split()))
     return "\n".join(lines)
 
@@ -95,7 +95,7 @@ def source_card(c: Citation, label: str = "", turn: int = 1) -> str:
             "查看原文</a>")
     return (
         f'<div class="pq-card{" pq-related" if label else ""}" id="{card_id(turn, c.n)}">'
-        f'<div class="pq-title"><span class="pq-n">{label or f"[{c.n}]"}</span> 《{html.escape(c.title)}》</div>'
+        f'<div class="pq-title"><span class="pq-n">{label or f"[{c.n}]"}</span> {html.escape(c.book_title)}</div>'
         f'<div class="pq-meta">{meta}</div>{warn_html}{heading}'
         f'<blockquote class="pq-text">{_highlighted(c)}</blockquote>'
         f'<div class="pq-where">{where} · {link}</div></div>'
@@ -138,7 +138,7 @@ def document_page(title: str, meta: dict[str, object], text: str, start: int, en
     return (
         '<!doctype html><html lang="zh"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{DOC_CSS}</style></head><body>"
-        f'<div class="bar" id="where">《{html.escape(title)}》'
+        f'<div class="bar" id="where">{html.escape(book_title(title))}'
         f'{f" › {html.escape(heading)}" if heading else ""}</div>'
         f"<h1>{html.escape(title)}</h1><div class=meta>{about}</div><pre>{body}</pre>"
         '<script>document.getElementById("cited").scrollIntoView({block:"center"});</script>'

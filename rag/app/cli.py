@@ -125,7 +125,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print("\n来源：" if answer.citations else "\n相关段落：")
     for c in shown:
         where = "，".join(x for x in (c.issuer, c.date, c.status) if x)
-        print(f"[{c.n}] 《{c.title}》{('（' + where + '）') if where else ''} {c.doc}#{c.start}-{c.end}")
+        print(f"[{c.n}] {c.book_title}{('（' + where + '）') if where else ''} {c.doc}#{c.start}-{c.end}")
         print("    " + c.text.replace("\n", "\n    "))
     return 0
 

@@ -34,7 +34,7 @@ def to_markdown(result: MatchResult) -> str:
             lines.append(f"   - 期限：{m.measure.period}")
         lines.append(f"   - {m.fit}{('：' + m.reason) if m.reason else ''}")
         caution = c.caution()
-        lines.append(f"   - 出处：《{c.title}》{('（' + c.issuer + '，' + c.date + '）') if c.issuer else ''}"
+        lines.append(f"   - 出处：{c.book_title}{('（' + c.issuer + '，' + c.date + '）') if c.issuer else ''}"
                      f"{c.headings and ' ' + c.headings}{('　⚠ ' + caution) if caution else ''}")
         if m.contact:
             lines.append(f"   - 联系：{m.contact}")

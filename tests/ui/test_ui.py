@@ -138,3 +138,15 @@ def test_cautions_for_drafts_and_ended_plans() -> None:
     assert caution(draft, year=2026) == "征求意见稿，非正式发布"
     ended = Citation(1, "p.txt", "广州", 0, 1, "x", status="正式发布", valid_period="2022-2024")
     assert caution(ended, year=2026) == "规划期至2024年，已结束" and caution(ended, year=2024) == ""
+
+
+def test_a_title_with_book_marks_of_its_own_nests_them() -> None:
+    c = Citation(n=1, doc="002.txt", title="《关于加快推进白云区服装产业高质量发展的建议》提案办理情况报道",
+                 start=0, end=4, text="正文段落")
+    expected = "《〈关于加快推进白云区服装产业高质量发展的建议〉提案办理情况报道》"
+    assert expected in sources_html(Answer("答[1]", (c,), False, "extractive"))
+    assert expected in plain_reply(Answer("答[1]", (c,), False, "extractive"))
+    assert "《《" not in sources_html(Answer("答[1]", (c,), False, "extractive"))
+    plain = Citation(n=1, doc="001.txt", title="广州市时尚产业集群高质量发展三年行动计划", start=0, end=4,
+                     text="正文段落")
+    assert plain.book_title == "《广州市时尚产业集群高质量发展三年行动计划》"
