@@ -20,6 +20,7 @@ from rag.index.reindex import ReindexJob
 from rag.index.store import make_vector_store
 from rag.ingest.corpus import Corpus
 from rag.match.matching import Matcher, MatchResult, Profile
+from rag.match.measures import FINDER
 from rag.search.langchain_retriever import PolicyRetriever
 from rag.search.retrieval import Filters, Retriever
 from rag.settings import Settings
@@ -42,7 +43,7 @@ class PolicyQA:
         self.retriever = Retriever(self.catalog, self.store, self.embedder)
         self.indexer = Indexer(self.catalog, self.store, self.embedder.for_indexing(),
                                batch_size=settings.embed_batch_size, max_file_bytes=settings.max_file_mb * 2**20,
-                               limits=settings.limits)
+                               limits=settings.limits, measures=FINDER)
         self.answerer = Answerer(self.retriever, make_generator(settings), top_k=settings.top_k,
                                  model=answer_model(settings.answer_model))
         self.matcher = Matcher(self.retriever.view)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.index.catalog_chunks import ChunkReads, vector_id
+from rag.index.catalog_measures import MEASURES_SCHEMA, MeasureRows
 from rag.index.catalog_schema import SCHEMA, migrate
 from rag.types import Chunk, Document
 
@@ -38,7 +39,7 @@ class DocumentRecord:
     version: str = ""
 
 
-class Catalog(ChunkReads):
+class Catalog(ChunkReads, MeasureRows):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
@@ -48,7 +49,7 @@ class Catalog(ChunkReads):
         self._db.execute("PRAGMA foreign_keys=ON")
         with self._tx() as db:
             migrate(db)
-            for stmt in SCHEMA.split(";"):
+            for stmt in (SCHEMA + MEASURES_SCHEMA).split(";"):
                 if stmt.strip():
                     db.execute(stmt)
 

@@ -73,6 +73,10 @@ class ChunkReads:
         return out
 
     # -- chunks -------------------------------------------------------------------------------
+    def chunks_of(self, doc_id: str, version: str) -> list[Chunk]:
+        """The paragraphs of one version of a document (live or not), in document order."""
+        return [c for c, _ in self._chunks_of(doc_id, version)]
+
     def _chunks_of(self, doc_id: str, version: str) -> list[tuple[Chunk, bool]]:
         doc = self.document(doc_id, version)
         if doc is None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rag.index.catalog import Catalog, vector_id
+from rag.index.catalog_measures import MeasureFinder
 from rag.index.consistency import repair
 from rag.index.embeddings import PolicyEmbeddings
 from rag.index.lexical import add_words, tokenize
@@ -48,6 +49,7 @@ class Indexer:
         batch_size: int = 64,
         max_file_bytes: int = 20 * 2**20,
         limits: Limits = DEFAULT_LIMITS,
+        measures: MeasureFinder | None = None,
     ) -> None:
         self.catalog = catalog
         self.store = store
@@ -56,6 +58,7 @@ class Indexer:
         self.batch_size = batch_size
         self.max_file_bytes = max_file_bytes
         self.limits = limits
+        self.measures = measures  # found in each new version's paragraphs and stored with it
         # One writer at a time (an ingest, a background re-index, an upload, a delete), in this
         # process and any other; readers never wait.
         self.writer = WriterLock(catalog.path.parent / "writer.lock")
@@ -153,6 +156,8 @@ class Indexer:
             done += size
             if progress:
                 progress(done, total)
+        if self.measures:  # versions indexed before, or by another finder
+            self.catalog.refresh_measures(self.measures)
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -198,6 +203,8 @@ class Indexer:
         version = self.catalog.begin_document(dataclasses.replace(doc, content_hash=key), chunks,
                                               [tokenize(search_text(c, doc.meta)) for c in chunks])
         self.store.delete_ids(sorted(stale))  # vectors of the unfinished version just replaced
+        if self.measures:
+            self.catalog.find_measures(self.measures, doc.doc_id, version, chunks)
         return version, chunks
 
     def _same_as_live(self, doc: Document, chunks: list[Chunk]) -> bool:

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.index.index_view import LexicalView, as_list
+from rag.index.index_view import LexicalView, Snapshot, as_list
 from rag.match.industries import family, names_other_industry
-from rag.match.measures import NEEDS, Measure, measures_of
+from rag.match.measures import FINDER, NEEDS, Measure, measures_of
 from rag.match.places import Places
 from rag.types import Chunk, Citation
 
@@ -123,24 +123,36 @@ def _fit(measure: Measure, facts: dict[str, Any]) -> tuple[str, str]:
 
 
 class Matcher:
-    """Measures of the visible documents, kept per document version, matched against profiles."""
+    """The measures of the visible documents, as the catalog stored them at ingest, matched against
+    profiles."""
 
     def __init__(self, view: LexicalView) -> None:
         self.view = view
-        self._cache: dict[str, tuple[tuple[tuple[int, int], ...], list[Measure]]] = {}
+        self._for: Snapshot | None = None
+        self._by_doc: dict[str, list[Measure]] = {}
 
     def measures(self, doc_id: str) -> list[Measure]:
-        """The measures of one visible document (recomputed only when its paragraphs changed)."""
-        chunks = [c for c in self.view.chunks if c.doc_id == doc_id]
-        return self._measures(doc_id, chunks)
+        """The measures of one visible document."""
+        return self._all(self.view.snapshot()).get(doc_id, [])
 
-    def _measures(self, doc_id: str, chunks: list[Chunk]) -> list[Measure]:
-        key = tuple((c.start, c.end) for c in chunks)
-        cached = self._cache.get(doc_id)
-        if cached is None or cached[0] != key:
-            cached = (key, measures_of(chunks))
-            self._cache[doc_id] = cached
-        return cached[1]
+    def _all(self, snap: Snapshot) -> dict[str, list[Measure]]:
+        """Every visible document's measures, read once per change of the index."""
+        if self._for is snap:
+            return self._by_doc
+        stored = self.view.catalog.live_measures(FINDER.name)
+        chunks: dict[str, list[Chunk]] = {}
+        for c in snap.chunks:
+            chunks.setdefault(c.doc_id, []).append(c)
+        by_doc: dict[str, list[Measure]] = {}
+        for doc, paras in chunks.items():
+            text = {c.start: c.text for c in paras}
+            rows = stored.get(doc)
+            if rows is not None and all(r["chunk_start"] in text for r in rows):
+                by_doc[doc] = [Measure.from_row(doc, r, text[r["chunk_start"]]) for r in rows]
+            else:  # an index from before measures were stored, or a version replaced meanwhile
+                by_doc[doc] = measures_of(paras)
+        self._for, self._by_doc = snap, by_doc
+        return by_doc
 
     def match(self, profile: Profile) -> MatchResult:
         check_facts(profile.facts)
@@ -160,17 +172,14 @@ class Matcher:
         docs = [d for d in covering if not wanted or wanted & _industries(meta[d])]
         if not docs:
             return MatchResult(profile, place, (), f"现有文件中没有适用于{where}{profile.industry}企业的政策措施。")
-        by_doc: dict[str, list[Chunk]] = {}
-        for c in snap.chunks:
-            if c.doc_id in docs:
-                by_doc.setdefault(c.doc_id, []).append(c)
+        found = self._all(snap)
         # The local document first (狮岭 before 广州市), then the wider ones.
         docs.sort(key=lambda d: (-len(places.resolve(str(meta[d].get("region") or ""))), d))
         matches: list[Match] = []
         for need in needs:
             for doc in docs:
                 m = meta[doc]
-                for measure in self._measures(doc, by_doc.get(doc, [])):
+                for measure in found.get(doc, []):
                     if need not in measure.needs or (wanted and names_other_industry(measure.text, wanted)):
                         continue
                     fit, why = _fit(measure, profile.facts)

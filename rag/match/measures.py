@@ -2,17 +2,19 @@
 support, each with what kinds of need it serves, its conditions, and its amount as written.
 
 A pure function of the document's chunks: the same text always gives the same measures with the
-same spans, so they are kept per document version (rag.match.matching) and never recomputed for
-an unchanged document. Figures are copied from the text, never computed.
+same spans, so they are found once, when a version is indexed, and stored with it in the catalog
+(FINDER, rag.index.catalog_measures). Figures are copied from the text, never computed.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from rag.answer.answer_features import is_fragment
+from rag.index.catalog_measures import MeasureFinder
 from rag.ingest.chunking import heading_level, sentence_spans
 from rag.types import Chunk
 
@@ -67,6 +69,19 @@ class Measure:
     chunk_end: int
     paragraph: str
 
+    def to_row(self) -> dict[str, Any]:
+        """What the catalog stores: everything but the document and the paragraph's text."""
+        row = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        del row["doc_id"], row["paragraph"]
+        return row
+
+    @classmethod
+    def from_row(cls, doc_id: str, row: dict[str, Any], paragraph: str) -> Measure:
+        return cls(doc_id=doc_id, start=row["start"], end=row["end"], text=row["text"], needs=tuple(row["needs"]),
+                   conditions=tuple(row["conditions"]), amounts=tuple(row["amounts"]), period=row["period"],
+                   headings=row["headings"], chunk_start=row["chunk_start"], chunk_end=row["chunk_end"],
+                   paragraph=paragraph)
+
 
 def needs_of(text: str) -> tuple[str, ...]:
     return tuple(need for need, pattern in _NEED_PATTERNS.items() if pattern.search(text))
@@ -106,3 +121,11 @@ def measures_of(chunks: Iterable[Chunk]) -> list[Measure]:
                 headings=chunk.heading_path, chunk_start=chunk.start, chunk_end=chunk.end, paragraph=chunk.text,
             ))
     return out
+
+
+def measure_rows(chunks: Sequence[Chunk]) -> list[dict[str, Any]]:
+    return [m.to_row() for m in measures_of(chunks)]
+
+
+# Rename when what measures_of finds changes: the next ingest finds every document's measures again.
+FINDER = MeasureFinder("rule-1", measure_rows)
