@@ -10,7 +10,7 @@ from rag.app.service import PolicyQA
 from rag.match.export import to_csv, to_markdown
 from rag.match.matching import Profile, UnknownNeed, parse_facts
 from rag.match.measures import measures_of
-from rag.match.places import Places, path_of
+from rag.match.places import Places, path_of, upward
 from rag.types import Chunk
 from tests.conftest import PINGHU, SHILING
 
@@ -23,17 +23,28 @@ REGIONS = ["广州市花都区狮岭镇", "广州市", "广州市白云区", "�
 def test_places_are_completed_from_the_documents_and_nest() -> None:
     places = Places(REGIONS)
     assert path_of("广州市花都区狮岭镇") == ("广州市", "花都区", "狮岭镇")
-    assert places.resolve("狮岭镇") == ("广州市", "花都区", "狮岭镇")
-    assert places.resolve("花都区狮岭镇") == ("广州市", "花都区", "狮岭镇")
-    assert places.resolve("温州鹿城") == ("温州市", "鹿城区")
-    assert places.resolve("广州市番禺区") == ("广州市", "番禺区")
-    assert "平湖市" in places.resolve("浙江省平湖市")
-    shiling = places.resolve("狮岭镇")
-    assert places.covers(("广州市",), shiling) and places.covers(("广州市", "花都区", "狮岭镇"), shiling)
-    assert not places.covers(("广州市", "白云区"), shiling)  # a sibling district
-    assert not places.covers(shiling, ("广州市",))  # a town's measures are not the whole city's
-    assert not places.covers(("平湖市",), shiling)
-    assert places.resolve("东莞市厚街镇") == ("东莞市", "厚街镇")
+    shiling = ("广东省", "广州市", "花都区", "狮岭镇")
+    assert places.resolve("狮岭镇") == shiling and places.resolve("花都区狮岭镇") == shiling
+    assert places.resolve("温州鹿城") == ("浙江省", "温州市", "鹿城区")
+    assert places.resolve("广州市番禺区") == ("广东省", "广州市", "番禺区")
+    assert places.resolve("浙江省平湖市") == places.resolve("嘉兴平湖") == ("浙江省", "嘉兴市", "平湖市")
+    assert places.covers(upward(("广州市",)), shiling) and places.covers(shiling, shiling)
+    assert not places.covers(upward(("广州市", "白云区")), shiling)  # a sibling district
+    assert not places.covers(shiling, upward(("广州市",)))  # a town's measures are not the whole city's
+    assert not places.covers(upward(("平湖市",)), shiling)
+    assert places.resolve("东莞市厚街镇") == ("广东省", "东莞市", "厚街镇")
+
+
+def test_a_province_covers_its_cities_and_towns_and_no_other() -> None:
+    places = Places(REGIONS + ["广东省"])
+    guangdong = places.resolve("广东省")
+    assert guangdong == ("广东省",)
+    for town in ("狮岭", "广州市白云区石井街", "东莞市厚街镇", "深圳市南山区"):
+        assert places.covers(guangdong, places.resolve(town)), town
+    for elsewhere in ("嘉兴平湖", "温州市瓯海区", "浙江省"):
+        assert not places.covers(guangdong, places.resolve(elsewhere)), elsewhere
+    # a name two provinces have is placed only when the text says which
+    assert upward(("白云区",)) == ("白云区",) and upward(("广州市", "白云区"))[0] == "广东省"
 
 
 def test_a_shiling_leather_maker_gets_guangzhou_and_shiling_measures_only(seed_qa: PolicyQA) -> None:
