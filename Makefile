@@ -11,7 +11,7 @@ export ANONYMIZED_TELEMETRY := False
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-test browser run ingest test lint eval eval-match eval-llm-stub bench bench-laws clean loadtest train-answerer train-injection
+.PHONY: install install-test browser run ingest test lint eval eval-match eval-llm-stub bench bench-laws clean loadtest train-answerer train-injection train-measures
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -100,6 +100,12 @@ eval-match: install
 	$(BIN)/python -m evals.match_sentences --shared $(SHARED) --out evals/results/match-ncp-sentences.json
 
 # The answer model (rag/answer/models/answerer.json + answerer.md) from the tuning split only.
+# The measure model of 政策匹配 (rag/match/models/measures.json and its data card), fitted on tuning data only;
+# writes evals/results/measure-model-<date>.json comparing it with the rule on the test halves.
+train-measures: install
+	$(BIN)/pip install -q -e '.[train]'
+	$(BIN)/python -m evals.train_measures --shared $(SHARED)
+
 train-answerer: install
 	$(BIN)/pip install -q -e '.[train]'
 	$(BIN)/python -m evals.train_answerer --shared $(SHARED)

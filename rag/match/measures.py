@@ -9,13 +9,14 @@ same spans, so they are found once, when a version is indexed, and stored with i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from rag.answer.answer_features import is_fragment
 from rag.index.catalog_measures import MeasureFinder
 from rag.ingest.chunking import heading_level, sentence_spans
+from rag.match.measure_model import AIMS_SECTION, NOT_AN_OFFER, OFFER, model_id, shipped_model
 from rag.types import Chunk
 
 # The kinds of support an owner may need, and how a sentence offers each (regular expressions).
@@ -32,18 +33,6 @@ NEEDS: dict[str, str] = {
     "外贸": r"外贸|出口|进口|海关|跨境|国际市场|海外|境外|国际化|RCEP|一带一路|出海",
 }
 _NEED_PATTERNS = {need: re.compile(pattern) for need, pattern in NEEDS.items()}
-# What a government does when it supports: the verbs of an offer or a commitment. Encouraging or
-# pushing (鼓励, 引导, 推动) alone commits to nothing a business can ask for.
-_OFFER = re.compile(
-    r"给予|奖励|补贴|补助|资助|扶持|奖补|减免|优先|支持|组织|举办|搭建|建设|打造|设立|提供|安排|开展|帮助|协助|"
-    r"对接|落实|加大|培育|实施|出台|制定|引进|举行|筹划|设置|争取|协调|保障|编制|遴选|统筹|用于|开放|普及|推广|"
-    r"建立|组建|兑现|免费|减半|降低|允许|延长|延期|缓缴|减按|免收|免征|减征|退还|暂不|放行|返还")
-# Targets, statistics, reports of what a place has, and the covering notice of a document.
-_NOT_AN_OFFER = re.compile(r"^(?:据|截至|目前|近年来|全市|全区|全镇|现有|我市|我区|我镇)?.{0,12}(?:共有|拥有|现有|实现)"
-                           r"|^到\d{4}年|^力争|^预计|规上工业总产值达到|产值达到|营业收入达到|印发给你们|请认真贯彻"
-                           r"|[？?]$|^暂停|禁止|严禁|患者|贫困人口|贫困劳动力")  # questions, bans, aid to persons
-# Sections that state aims or the present state, not measures.
-_NOT_MEASURE_SECTION = re.compile(r"目标|现状|基础|背景|形势|指导思想|基本原则")
 # "对…的企业" where 对 starts a clause (not 对接, 对于, 对外 …)
 _CONDITION = re.compile(r"(?:(?:^|(?<=[，。；：、（(\s]))对(?![接于外标照比话称])|凡|符合|经认定(?:为)?|被认定为)"
                         r"[^，。；]{2,40}?(?:的|者)"
@@ -87,15 +76,21 @@ def needs_of(text: str) -> tuple[str, ...]:
     return tuple(need for need, pattern in _NEED_PATTERNS.items() if pattern.search(text))
 
 
-def is_offer(sentence: str, heading: str = "") -> bool:
-    """Whether a sentence offers or commits to support (rather than stating a target or a fact).
-
-    A rule: a logistic regression over these signs and character n-grams, trained on the tuning
-    halves of both gold sets, did worse on both test halves (evals/train_measures.py)."""
+def rule_offer(sentence: str, heading: str = "") -> bool:
+    """The rule: an offer's verb, no sign of a target, a statistic or a heading, outside the sections
+    that state aims or the present state."""
     s = sentence.strip()
     section = heading.split(" > ")[-1] if heading else ""
-    return (bool(_OFFER.search(s)) and not _NOT_AN_OFFER.search(s) and heading_level(s) is None
-            and not is_fragment(s) and not _NOT_MEASURE_SECTION.search(section))
+    return (bool(OFFER.search(s)) and not NOT_AN_OFFER.search(s) and heading_level(s) is None
+            and not is_fragment(s) and not AIMS_SECTION.search(section))
+
+
+def is_offer(sentence: str, heading: str = "") -> bool:
+    """Whether a sentence offers or commits to support (rather than stating a target, a fact, a
+    proposal or an order): the shipped model's judgement (rag.match.measure_model), or the rule
+    before one was trained."""
+    model = shipped_model()
+    return model.is_measure(sentence, heading) if model is not None else rule_offer(sentence, heading)
 
 
 def candidates(chunks: Iterable[Chunk]) -> Iterator[tuple[Chunk, int, int]]:
@@ -106,13 +101,13 @@ def candidates(chunks: Iterable[Chunk]) -> Iterator[tuple[Chunk, int, int]]:
                 yield chunk, s, e
 
 
-def measures_of(chunks: Iterable[Chunk]) -> list[Measure]:
-    """The measures of a document's chunks, in document order."""
+def measures_of(chunks: Iterable[Chunk], decide: Callable[[str, str], bool] = is_offer) -> list[Measure]:
+    """The measures of a document's chunks, in document order (decide: is this sentence an offer)."""
     out: list[Measure] = []
     for chunk, s, e in candidates(chunks):
         sentence = chunk.text[s:e]
         needs = needs_of(sentence)
-        if needs and is_offer(sentence, chunk.heading_path):
+        if needs and decide(sentence, chunk.heading_path):
             out.append(Measure(
                 doc_id=chunk.doc_id, start=chunk.start + s, end=chunk.start + e, text=sentence.strip(),
                 needs=needs, conditions=tuple(dict.fromkeys(m.group(0) for m in _CONDITION.finditer(sentence))),
@@ -128,4 +123,4 @@ def measure_rows(chunks: Sequence[Chunk]) -> list[dict[str, Any]]:
 
 
 # Rename when what measures_of finds changes: the next ingest finds every document's measures again.
-FINDER = MeasureFinder("rule-1", measure_rows)
+FINDER = MeasureFinder(f"measures-1:{model_id()}", measure_rows)
