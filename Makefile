@@ -74,6 +74,7 @@ bench: install
 	$(BIN)/pip install -q -e '.[bench,llm,llm15b]'
 	$(BIN)/python -m evals.bench --shared $(SHARED) $(BENCH_ARGS)
 	$(BIN)/python -m evals.bench_llm --shared $(SHARED)
+	$(BIN)/python -m evals.bench_match --shared $(SHARED)
 
 # The laws corpus at scale: `$(BIN)/policy-qa ingest --corpus $(SHARED)/bench/laws/corpus` first (hours;
 # resumable), then this reports documents indexed, throughput and answer latency against the seed corpus.

@@ -169,7 +169,8 @@ class Matcher:
         if not covering:
             return MatchResult(profile, place, (), f"现有文件未涉及{where}，没有找到适用的政策措施。")
         wanted = family(profile.industry)
-        docs = [d for d in covering if not wanted or wanted & _industries(meta[d])]
+        # a document that names no industry is for every industry
+        docs = [d for d in covering if not wanted or not _industries(meta[d]) or wanted & _industries(meta[d])]
         if not docs:
             return MatchResult(profile, place, (), f"现有文件中没有适用于{where}{profile.industry}企业的政策措施。")
         found = self._all(snap)

@@ -99,9 +99,11 @@ class Places:
 
     @staticmethod
     def covers(document: tuple[str, ...], business: tuple[str, ...]) -> bool:
-        """The document's place is the business's place or contains it."""
+        """The document's place is the business's place or contains it (全国: every place)."""
         if not document or not business:
             return False
+        if document in (("全国",), ("中华人民共和国",)):
+            return True
         doc = [bare(p) for p in document]
         biz = [bare(p) for p in business]
         for start in range(len(biz) - len(doc) + 1):

@@ -35,6 +35,10 @@ def test_places_are_completed_from_the_documents_and_nest() -> None:
     assert places.resolve("东莞市厚街镇") == ("广东省", "东莞市", "厚街镇")
 
 
+def shiling_of(places: Places) -> tuple[str, ...]:
+    return places.resolve("狮岭")
+
+
 def test_a_province_covers_its_cities_and_towns_and_no_other() -> None:
     places = Places(REGIONS + ["广东省"])
     guangdong = places.resolve("广东省")
@@ -43,6 +47,8 @@ def test_a_province_covers_its_cities_and_towns_and_no_other() -> None:
         assert places.covers(guangdong, places.resolve(town)), town
     for elsewhere in ("嘉兴平湖", "温州市瓯海区", "浙江省"):
         assert not places.covers(guangdong, places.resolve(elsewhere)), elsewhere
+    nationwide = Places(REGIONS + ["全国"]).resolve("全国")
+    assert places.covers(nationwide, places.resolve("东莞市厚街镇")) and places.covers(nationwide, shiling_of(places))
     # a name two provinces have is placed only when the text says which
     assert upward(("白云区",)) == ("白云区",) and upward(("广州市", "白云区"))[0] == "广东省"
 
