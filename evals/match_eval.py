@@ -18,7 +18,7 @@ from typing import Any
 
 from evals.splits import select
 from rag.app.service import PolicyQA
-from rag.match.matching import Profile
+from rag.match.matching import Matcher, Profile
 from rag.match.places import Places
 from rag.settings import Settings
 
@@ -28,7 +28,8 @@ def _span(text: str, evidence: str) -> tuple[int, int] | None:
     return (i, i + len(evidence)) if i >= 0 else None
 
 
-def score(qa: PolicyQA, profiles: list[dict[str, Any]]) -> dict[str, Any]:
+def score(qa: PolicyQA, profiles: list[dict[str, Any]], matcher: Matcher | None = None) -> dict[str, Any]:
+    """The figures over some gold profiles (with the service's matcher unless another is given)."""
     found_gold = total_gold = right = listed = wrong_place = amounts_ok = amounts_total = 0
     per: list[dict[str, Any]] = []
     times: list[float] = []
@@ -38,7 +39,7 @@ def score(qa: PolicyQA, profiles: list[dict[str, Any]]) -> dict[str, Any]:
         p = item["profile"]
         profile = Profile(p["region"], p.get("industry", ""), tuple(p.get("needs") or ()), p.get("facts") or {})
         t = time.perf_counter()
-        result = qa.match(profile)
+        result = (matcher or qa.matcher).match(profile)
         times.append(time.perf_counter() - t)
         gold = []
         for g in item.get("gold", []):

@@ -1,7 +1,15 @@
-"""How likely a sentence is a measure (政策措施) a business can use: a logistic regression over the signs
-of an offer and of its absence and the sentence's character n-grams, trained by `make train-measures`
-(evals/train_measures.py) on the tuning halves of the hand-labelled sentences and stored as plain
-numbers in rag/match/models/measures.json with a data card beside it; nothing is fitted at run time."""
+"""How likely a sentence is a measure (政策措施) a business can use, and which kinds of need it serves.
+
+Two logistic regressions, trained by `make train-measures` (evals/train_measures.py) on the tuning
+halves of the hand-labelled sentences and stored as plain numbers in rag/match/models/measures.json
+with a data card beside it; nothing is fitted at run time:
+
+- the measure model reads the signs of an offer and of its absence and the character n-grams of the
+  sentence and of its section heading;
+- the need model reads where a need's words stand in a measure: in the clause that offers, or only
+  in a list, a name, a means (依托…, 通过…) or a purpose — 直播 in "依托政策直播间…提供咨询诊断服务"
+  does not make a 展会 measure.
+"""
 
 from __future__ import annotations
 
@@ -61,28 +69,75 @@ def features(sentence: str, heading: str = "") -> dict[str, float]:
             **{f"g:{g}": 1.0 for g in grams(sentence.strip())}, **{f"h:{g}": 1.0 for g in grams(section)}}
 
 
+_CLAUSE = re.compile(r"[^，,；;：:]+")
+_MEANS = re.compile(r"(?:依托|通过|利用|借助|按照?|依据|根据|围绕|聚焦|结合|以)[^，,；;]{0,12}$")
+_PURPOSE = re.compile(r"(?:为|助力|促进|推动|提升|提高|增强|加快|实现)[^，,；;]{0,6}$")
+
+
+def need_features(sentence: str, need: str, pattern: re.Pattern[str], n_needs: int) -> dict[str, float]:
+    """Where one kind of need's words stand in a sentence (pattern: that need's words)."""
+    s = sentence.strip()
+    hits = list(pattern.finditer(s))
+    clauses = [(m.start(), m.end(), m.group(0)) for m in _CLAUSE.finditer(s)]
+    def clause_of(i: int) -> str:
+        return next((c for a, b, c in clauses if a <= i < b), s)
+    in_offer = any(OFFER.search(clause_of(h.start())) for h in hits)
+    only_listed = all(clause_of(h.start()).count("、") >= 2 for h in hits)
+    named = all(re.search(r"[《“\"][^》”\"]*$", s[:h.start()]) for h in hits)
+    means = all(_MEANS.search(s[max(0, h.start() - 14):h.start()]) for h in hits)
+    purpose = all(_PURPOSE.search(s[max(0, h.start() - 8):h.start()]) for h in hits)
+    first = hits[0].start() / max(len(s), 1) if hits else 1.0
+    f = {"in_offer_clause": float(in_offer), "only_listed": float(only_listed), "named": float(named),
+         "means": float(means), "purpose": float(purpose), "hits": math.log1p(len(hits)), "first_at": first,
+         "needs": math.log(max(n_needs, 1)), "last_clause": float(bool(hits) and hits[-1].start() >= clauses[-1][0])}
+    return {**{f"n:{k}": v for k, v in f.items()}, f"need:{need}": 1.0,
+            **{f"{need}:{h.group(0)}": 1.0 for h in hits}}
+
+
+def _logistic(weights: dict[str, float], intercept: float, feats: dict[str, float]) -> float:
+    z = intercept + sum(weights.get(k, 0.0) * v for k, v in feats.items())
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
 @dataclass(frozen=True)
 class MeasureModel:
     weights: dict[str, float]
     intercept: float
     threshold: float
     card: dict[str, Any]
+    need_weights: dict[str, float] | None = None  # None: every need whose words the sentence has
+    need_intercept: float = 0.0
+    need_threshold: float = 0.5
+    by_rule: bool = False  # the rule of rag.match.measures says what is a measure, this model only its needs
 
     def prob(self, sentence: str, heading: str = "") -> float:
-        z = self.intercept + sum(self.weights.get(k, 0.0) * v for k, v in features(sentence, heading).items())
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return _logistic(self.weights, self.intercept, features(sentence, heading))
 
     def is_measure(self, sentence: str, heading: str = "") -> bool:
         return self.prob(sentence, heading) >= self.threshold
 
+    def needs(self, sentence: str, found: dict[str, re.Pattern[str]]) -> tuple[str, ...]:
+        """Of the needs whose words the sentence has (found: need -> its words), those it serves; the
+        likeliest one when the model keeps none (a measure serves some need)."""
+        if self.need_weights is None or len(found) == 0:
+            return tuple(found)
+        probs = {n: _logistic(self.need_weights, self.need_intercept, need_features(sentence, n, p, len(found)))
+                 for n, p in found.items()}
+        kept = tuple(n for n, p in probs.items() if p >= self.need_threshold)
+        return kept or (max(probs, key=lambda n: probs[n]),)
+
     def to_json(self) -> dict[str, Any]:
         return {"intercept": self.intercept, "threshold": self.threshold, "card": self.card,
+                "need_intercept": self.need_intercept, "need_threshold": self.need_threshold,
+                "need_weights": self.need_weights, "by_rule": self.by_rule,
                 "weights": dict(sorted(self.weights.items(), key=lambda kv: -abs(kv[1])))}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> MeasureModel:
+        needs = d.get("need_weights")
         return cls({k: float(v) for k, v in d["weights"].items()}, float(d["intercept"]), float(d["threshold"]),
-                   dict(d.get("card") or {}))
+                   dict(d.get("card") or {}), {k: float(v) for k, v in needs.items()} if needs else None,
+                   float(d.get("need_intercept", 0.0)), float(d.get("need_threshold", 0.5)), bool(d.get("by_rule")))
 
 
 @lru_cache(maxsize=1)

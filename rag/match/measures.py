@@ -9,14 +9,14 @@ same spans, so they are found once, when a version is indexed, and stored with i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from rag.answer.answer_features import is_fragment
 from rag.index.catalog_measures import MeasureFinder
 from rag.ingest.chunking import heading_level, sentence_spans
-from rag.match.measure_model import AIMS_SECTION, NOT_AN_OFFER, OFFER, model_id, shipped_model
+from rag.match.measure_model import AIMS_SECTION, NOT_AN_OFFER, OFFER, MeasureModel, model_id, shipped_model
 from rag.types import Chunk
 
 # The kinds of support an owner may need, and how a sentence offers each (regular expressions).
@@ -85,12 +85,22 @@ def rule_offer(sentence: str, heading: str = "") -> bool:
             and not is_fragment(s) and not AIMS_SECTION.search(section))
 
 
-def is_offer(sentence: str, heading: str = "") -> bool:
-    """Whether a sentence offers or commits to support (rather than stating a target, a fact, a
-    proposal or an order): the shipped model's judgement (rag.match.measure_model), or the rule
-    before one was trained."""
-    model = shipped_model()
-    return model.is_measure(sentence, heading) if model is not None else rule_offer(sentence, heading)
+_SHIPPED = "shipped"
+
+
+def judge(sentence: str, heading: str = "", model: MeasureModel | None | str = _SHIPPED) -> tuple[str, ...]:
+    """The kinds of need a sentence offers support for; () when it is no measure (a target, a fact, a
+    proposal, an order). The shipped model judges (rag.match.measure_model), or the rule before one
+    was trained or when model is None."""
+    found = needs_of(sentence)
+    if not found:
+        return ()
+    decider = shipped_model() if model == _SHIPPED else model
+    if not isinstance(decider, MeasureModel):
+        return found if rule_offer(sentence, heading) else ()
+    if not (rule_offer(sentence, heading) if decider.by_rule else decider.is_measure(sentence, heading)):
+        return ()
+    return decider.needs(sentence, {n: _NEED_PATTERNS[n] for n in found})
 
 
 def candidates(chunks: Iterable[Chunk]) -> Iterator[tuple[Chunk, int, int]]:
@@ -101,13 +111,13 @@ def candidates(chunks: Iterable[Chunk]) -> Iterator[tuple[Chunk, int, int]]:
                 yield chunk, s, e
 
 
-def measures_of(chunks: Iterable[Chunk], decide: Callable[[str, str], bool] = is_offer) -> list[Measure]:
-    """The measures of a document's chunks, in document order (decide: is this sentence an offer)."""
+def measures_of(chunks: Iterable[Chunk], model: MeasureModel | None | str = _SHIPPED) -> list[Measure]:
+    """The measures of a document's chunks, in document order (model: as for `judge`)."""
     out: list[Measure] = []
     for chunk, s, e in candidates(chunks):
         sentence = chunk.text[s:e]
-        needs = needs_of(sentence)
-        if needs and decide(sentence, chunk.heading_path):
+        needs = judge(sentence, chunk.heading_path, model)
+        if needs:
             out.append(Measure(
                 doc_id=chunk.doc_id, start=chunk.start + s, end=chunk.start + e, text=sentence.strip(),
                 needs=needs, conditions=tuple(dict.fromkeys(m.group(0) for m in _CONDITION.finditer(sentence))),
