@@ -101,11 +101,12 @@ eval-match: install
 	$(BIN)/python -m evals.match_sentences --shared $(SHARED) --out evals/results/match-ncp-sentences.json
 
 # The answer model (rag/answer/models/answerer.json + answerer.md) from the tuning split only.
-# The measure model of 政策匹配 (rag/match/models/measures.json and its data card), fitted on tuning data only;
-# writes evals/results/measure-model-<date>.json comparing it with the rule on the test halves.
+# The measure and need models of 政策匹配, fitted on tuning data only; writes evals/results/measure-model-<date>.json
+# comparing them with the rule on the test halves (TRAIN_ARGS=--ship installs rag/match/models/measures.json).
+TRAIN_ARGS ?=
 train-measures: install
 	$(BIN)/pip install -q -e '.[train]'
-	$(BIN)/python -m evals.train_measures --shared $(SHARED)
+	$(BIN)/python -m evals.train_measures --shared $(SHARED) $(TRAIN_ARGS)
 
 train-answerer: install
 	$(BIN)/pip install -q -e '.[train]'
