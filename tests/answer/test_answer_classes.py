@@ -17,6 +17,8 @@ from rag.search.followup import condense, is_followup
 from rag.settings import Settings
 from tests.conftest import CORPUS, PINGHU, SHILING
 
+LUCHENG = "004_5c0ad6af60aa3ab1.txt"
+
 # -- Chinese numerals ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("written, figure", [
@@ -214,6 +216,18 @@ def test_a_verb_only_follow_up_asks_about_the_topic_before_it(seed_qa: PolicyQA)
     # the amount is asked of Pinghu's support: another city's figure must not answer it
     answer = seed_qa.ask("最多能补多少？", history=history)
     assert {c.doc for c in answer.citations} <= {PINGHU}
+
+
+def test_a_yes_no_follow_up_asks_about_the_topic_before_it(seed_qa: PolicyQA) -> None:
+    first = "我在温州鹿城做皮鞋，想做数字化改造，有什么扶持？"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": "……"}]
+    for question in ("有没有具体的补贴金额？", "是否有补贴标准？", "能不能申请？"):
+        assert first in condense(question, history), question
+    answer = seed_qa.ask("有没有具体的补贴金额？", history=history)
+    assert answer.citations and {c.doc for c in answer.citations} <= {LUCHENG}
+    # and the turn after it still asks about 鹿城
+    history += [{"role": "user", "content": "有没有具体的补贴金额？"}, {"role": "assistant", "content": answer.text}]
+    assert first in condense("那招工方面政府能帮什么？", history)
 
 
 def test_a_follow_up_to_a_follow_up_keeps_the_first_topic(seed_qa: PolicyQA) -> None:
