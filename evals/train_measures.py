@@ -9,7 +9,7 @@ tuning split only), read from ../shared/bench:
 - evals/match/laws_sentences.jsonl: sentences of business-related regulations labelled by the rules
   of the seed gold (a government body commits to a concrete support a business can use);
 - evals/match/ncp_sentences.jsonl: sentences of the ncp notices, positive when labelled a measure
-  serving one of the eight needs (with --with-ncp, or when validation prefers it).
+  serving one of the eight needs (trained with the laws set or not: validation chooses).
 
 The seed documents are not learned from: their sentences are shared by the tuning and the test
 profiles, so learning from them would leak the test split. The tuning profiles only validate: they
@@ -18,7 +18,8 @@ eval-match counts them); the test profiles, and the test halves of both sentence
 
 Features: rag.match.measure_model.features (signs, the sentence's and its section's character
 1–3-grams seen at least twice); an L2 logistic regression with balanced classes, C chosen by 5-fold
-cross-validation (F1) on the training rows.
+cross-validated AUC on the training rows. The need model reads rag.match.measure_model.need_features
+of each need a measure's words name.
 
     python -m evals.train_measures --shared ../shared [--ship]
 """

@@ -10,6 +10,7 @@ another finder are found again at the next ingest (`stale_measures`).
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.types import Chunk
+
+log = logging.getLogger(__name__)
 
 MEASURES_SCHEMA = """
 CREATE TABLE IF NOT EXISTS measure_sets (
@@ -62,8 +65,14 @@ class MeasureRows:
 
     def find_measures(self, finder: MeasureFinder, doc_id: str, version: str,
                       chunks: Sequence[Chunk] | None = None) -> None:
-        """Find and record the measures of a document version (its stored paragraphs unless given)."""
-        found = finder.find(self.chunks_of(doc_id, version) if chunks is None else chunks)
+        """Find and record the measures of a document version (its stored paragraphs unless given).
+        A finder that fails costs only the record: the document is indexed all the same, a match
+        reads its paragraphs instead, and the next ingest tries again."""
+        try:
+            found = finder.find(self.chunks_of(doc_id, version) if chunks is None else chunks)
+        except Exception:
+            log.exception("finding the measures of %s failed; they are read from its paragraphs", doc_id)
+            return
         self.put_measures(doc_id, version, finder.name, found)
 
     def refresh_measures(self, finder: MeasureFinder) -> int:

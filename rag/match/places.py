@@ -40,36 +40,81 @@ _NOT_A_NAME = ("市辖区", "县", "省直辖县级行政区划", "自治区直�
 
 
 @cache
-def _divisions() -> dict[str, set[tuple[str, ...]]]:
-    """Each division's bare name -> its paths from the province down ("花都" -> {("广东省", "广州市",
-    "花都区")}); read from the table shipped in the cpca package without importing it."""
+def _table() -> tuple[dict[str, set[tuple[str, ...]]], dict[str, set[tuple[str, ...]]]]:
+    """The table of divisions (province > city > county) as two indexes of paths from the province
+    down: by full name ("花都区") and by bare name ("花都"); read from the table shipped in the cpca
+    package without importing it."""
     spec = importlib.util.find_spec("cpca")
     if spec is None or not spec.submodule_search_locations:
-        return {}
+        return {}, {}
     table = Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
     with table.open(encoding="utf-8") as fh:
         names = {row["adcode"][:6]: row["name"] for row in csv.DictReader(fh) if row["name"] not in _NOT_A_NAME}
-    out: dict[str, set[tuple[str, ...]]] = {}
+    full: dict[str, set[tuple[str, ...]]] = {}
+    short: dict[str, set[tuple[str, ...]]] = {}
     for code, name in names.items():
         path = tuple(dict.fromkeys(n for n in (names.get(code[:2] + "0000"), names.get(code[:4] + "00"), name) if n))
-        out.setdefault(bare(name), set()).add(path)
-    return out
+        full.setdefault(name, set()).add(path)
+        short.setdefault(bare(name), set()).add(path)
+    return full, short
+
+
+def _divisions() -> dict[str, set[tuple[str, ...]]]:
+    return _table()[1]
+
+
+def divisions_named(name: str) -> set[tuple[str, ...]]:
+    """The table's paths of a name: by its full name when it has a level (平湖街道 is no 平湖市, 太平镇
+    no 太平区: towns and streets are below the table), by its bare name when it has none (深圳)."""
+    full, short = _table()
+    if _SUFFIX.search(name):
+        return set(full.get(name, set()))
+    return set(short.get(name, set()))
+
+
+def _on(path: tuple[str, ...], name: str) -> bool:
+    return any(bare(p) == bare(name) for p in path)
 
 
 def upward(path: tuple[str, ...]) -> tuple[str, ...]:
-    """A path completed upward from the table of divisions when its top is known there without doubt:
-    ("广州市", "花都区", "狮岭镇") -> ("广东省", "广州市", "花都区", "狮岭镇"). A name the table holds
-    twice (白云区 is in 广州 and in 贵阳) is completed only if the next level tells which."""
-    if not path:
-        return path
-    found = _divisions().get(bare(path[0]), set())
-    if len(found) > 1 and len(path) > 1:
-        found = {f for f in found if any(f[:-1] == g[:-1] and bare(g[-1]) == bare(path[1])
-                                         for g in _divisions().get(bare(path[1]), set()))} or found
-    if len(found) != 1:
-        return path
-    above = next(iter(found))[:-1]
-    return tuple(p for p in above if bare(p) not in {bare(q) for q in path}) + path
+    """A path completed from the table of divisions, from the deepest name it knows: ("广州市", "花都区",
+    "狮岭镇") -> ("广东省", "广州市", "花都区", "狮岭镇"); ("浙江省", "平湖市") -> ("浙江省", "嘉兴市",
+    "平湖市"). The names above must agree with the table; a name it holds twice (白云区 is in 广州 and in
+    贵阳) is completed only when they tell which; otherwise the path stays as given."""
+    for i in range(len(path) - 1, -1, -1):
+        found = divisions_named(path[i])
+        if not found:
+            continue
+        above = [p for p in path[:i] if divisions_named(p)]
+        found = {f for f in found if all(_on(f, q) for q in above)}
+        return next(iter(found)) + path[i + 1:] if len(found) == 1 else path
+    return path
+
+
+_LEVEL_AFTER = re.compile(r"(?:特别行政区|自治区|自治州|街道|省|市|区|县|旗|镇|乡)")
+
+
+def _named_in(name: str, text: str) -> bool:
+    """Whether the text names this place: its bare name, not followed by another level (平湖街道 is
+    not 平湖市; 平湖, 平湖市 and 嘉兴平湖 are)."""
+    short = bare(name)
+    level = name[len(short):]
+    for m in re.finditer(re.escape(short), text):
+        after = _LEVEL_AFTER.match(text, m.end())
+        if after is None or after.group(0) == level:
+            return True
+    return False
+
+
+def _agrees(known: tuple[str, ...], given: tuple[str, ...]) -> bool:
+    """Whether every division the text names (杭州市 in "杭州市鹿城路") is on the known path or below it."""
+    for name in given:
+        if _on(known, name):
+            continue
+        table = divisions_named(name)
+        if table and not any(_on(t, known[-1]) for t in table):
+            return False
+    return True
 
 
 class Places:
@@ -86,7 +131,7 @@ class Places:
         best: tuple[str, ...] = ()
         for path in self.paths:
             for depth in range(len(path), 0, -1):
-                if bare(path[depth - 1]) in flat:
+                if _named_in(path[depth - 1], flat) and _agrees(path[:depth], given):
                     if depth > len(best):
                         best = path[:depth]
                     break
@@ -102,7 +147,7 @@ class Places:
         """The document's place is the business's place or contains it (全国: every place)."""
         if not document or not business:
             return False
-        if document in (("全国",), ("中华人民共和国",)):
+        if document in (("全国",), ("中国",), ("中华人民共和国",)):
             return True
         doc = [bare(p) for p in document]
         biz = [bare(p) for p in business]

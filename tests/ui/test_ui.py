@@ -45,7 +45,7 @@ def test_http_api_ask_returns_the_cli_json(server: str) -> None:
 def test_http_api_match(server: str) -> None:
     status, data = _post(server + "api/match", {"region": "花都区狮岭镇", "industry": "皮具", "needs": ["展会", "人才"],
                                                 "facts": {"规上": True}})
-    assert status == 200 and data["measures"] and data["place"] == ["广州市", "花都区", "狮岭镇"]
+    assert status == 200 and data["measures"] and data["place"] == ["广东省", "广州市", "花都区", "狮岭镇"]
     first = data["measures"][0]
     for field in ("need", "offer", "conditions", "amount", "fit", "reason", "citation"):
         assert field in first, field
