@@ -29,7 +29,7 @@ from rag.ingest.chunking import chunk_document, search_text
 from rag.ingest.loading import load_file
 from rag.match.matching import Matcher, Profile
 from rag.match.measures import FINDER, NEEDS
-from rag.match.places import _divisions
+from rag.match.places import all_divisions
 from rag.settings import Settings
 
 
@@ -42,11 +42,10 @@ def _ms(times: list[float]) -> dict[str, float]:
 def region_of(first_line: str) -> str:
     """The first division the line names, by its full name; 全国 when none."""
     names = {}
-    for paths in _divisions().values():
-        for path in paths:
-            names[path[-1]] = path[-1]
-            if len(path[-1]) > 2:
-                names.setdefault(path[-1][:-1], path[-1])  # 南阳 -> 南阳市
+    for path in all_divisions():
+        names[path[-1]] = path[-1]
+        if len(path[-1]) > 2:
+            names.setdefault(path[-1][:-1], path[-1])  # 南阳 -> 南阳市
     best = min(((first_line.find(k), -len(k), v) for k, v in names.items() if len(k) >= 2 and k in first_line),
                default=None)
     return best[2] if best else "全国"

@@ -18,8 +18,10 @@ from functools import cache
 from pathlib import Path
 
 # Administrative levels, largest first; a name ends in one of these.
-_LEVEL = re.compile(r"[^省市区县镇乡]+?(?:特别行政区|自治区|自治州|街道|省|市|区|县|旗|镇|乡)")
-_SUFFIX = re.compile(r"(?:特别行政区|自治区|自治州|街道|省|市|区|县|旗|镇|乡)$")
+_LEVELS = r"(?:特别行政区|自治区|自治州|街道|省|市|区|县|旗|镇|乡)"
+_LEVEL = re.compile(r"[^省市区县镇乡]+?" + _LEVELS)
+_SUFFIX = re.compile(_LEVELS + "$")
+_LEVEL_AFTER = re.compile(_LEVELS)
 
 
 def bare(name: str) -> str:
@@ -59,8 +61,9 @@ def _table() -> tuple[dict[str, set[tuple[str, ...]]], dict[str, set[tuple[str, 
     return full, short
 
 
-def _divisions() -> dict[str, set[tuple[str, ...]]]:
-    return _table()[1]
+def all_divisions() -> Iterable[tuple[str, ...]]:
+    """Every division of the table, as its path from the province down."""
+    return (path for paths in _table()[0].values() for path in paths)
 
 
 def divisions_named(name: str) -> set[tuple[str, ...]]:
@@ -89,9 +92,6 @@ def upward(path: tuple[str, ...]) -> tuple[str, ...]:
         found = {f for f in found if all(_on(f, q) for q in above)}
         return next(iter(found)) + path[i + 1:] if len(found) == 1 else path
     return path
-
-
-_LEVEL_AFTER = re.compile(r"(?:特别行政区|自治区|自治州|街道|省|市|区|县|旗|镇|乡)")
 
 
 def _named_in(name: str, text: str) -> bool:
