@@ -18,7 +18,7 @@ from ui.access import login as check_login
 
 log = logging.getLogger(__name__)
 # 时间, 问题, 答复, 是否未能回答, 评价, 意见, 模式, 筛选, 第几问, 出处
-WIDTHS = ["10%", "15%", "20%", "7%", "5%", "12%", "7%", "9%", "5%", "10%"]
+WIDTHS: list[str | int] = ["10%", "15%", "20%", "7%", "5%", "12%", "7%", "9%", "5%", "10%"]
 
 
 def build_staff(qa: PolicyQA, gate: PasswordGate) -> None:

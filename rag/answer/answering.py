@@ -152,8 +152,9 @@ class Answerer:
         if stream is None:
             answers: Iterator[Answer] = iter([generator.generate(evidence, turn.deadline)])
         else:
-            if preview:  # something to read while the model writes
-                yield replace(generator.fallback.generate(evidence), notice=WRITING)
+            fallback = getattr(generator, "fallback", None)  # the LLM's extractive stand-in
+            if preview and fallback is not None:  # something to read while the model writes
+                yield replace(fallback.generate(evidence), notice=WRITING)
             answers = stream(evidence, turn.deadline)
         for answer in answers:
             yield replace(answer, notice=_join(notice, answer.notice)) if notice else answer
