@@ -50,8 +50,8 @@ def score(qa: PolicyQA, profiles: list[dict[str, Any]], matcher: Matcher | None 
         got = [(m.measure.doc_id, m.measure.start, m.measure.end, m) for m in result.matches]
         # a measure listed under two needs is one measure
         seen: dict[tuple[str, int, int], Any] = {}
-        for doc, s, e, m in got:
-            seen.setdefault((doc, s, e), m)
+        for doc_id, s, e, m in got:
+            seen.setdefault((doc_id, s, e), m)
         hits = [(d, s, e) for (d, s, e) in seen if any(d == gd and s < ge and gs < e for gd, gs, ge, _ in gold)]
         found = [g for g in gold if any(g[0] == d and d_s < g[2] and g[1] < d_e for (d, d_s, d_e) in seen)]
         for gd, gs, ge, amount in gold:

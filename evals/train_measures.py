@@ -9,12 +9,18 @@ tuning split only), read from ../shared/bench:
 - evals/match/laws_sentences.jsonl: sentences of business-related regulations labelled by the rules
   of the seed gold (a government body commits to a concrete support a business can use);
 - evals/match/ncp_sentences.jsonl: sentences of the ncp notices, positive when labelled a measure
-  serving one of the eight needs (trained with the laws set or not: validation chooses).
+  serving one of the eight needs;
+- evals/match/seed_sentences.jsonl: the seed documents' own sentences, labelled without the profiles'
+  gold. The tuning and test profiles share these documents, so a document's sentences are never
+  learned by a model that judges that document: every figure on the seed profiles and sentences is
+  read with one model per document, fitted on everything but that document (leave one out). Only
+  the model --ship installs is fitted on all five.
 
-The seed documents are not learned from: their sentences are shared by the tuning and the test
-profiles, so learning from them would leak the test split. The tuning profiles only validate: they
-choose between the training sets and set the threshold (measure recall and precision as make
-eval-match counts them); the test profiles, and the test halves of both sentence sets, only measure.
+Validation chooses the training sets (laws+ncp, laws+ncp+seed, laws+seed) and the thresholds on the
+tuning profiles (measure recall and precision as make eval-match counts them); the test profiles,
+the held-out seed sentences and the test halves of both outside sets only measure. The report also
+gives the tuning profiles' figures with the seed labels as the judge: the most any sentence judge
+could give.
 
 Features: rag.match.measure_model.features (signs, the sentence's and its section's character
 1–3-grams seen at least twice); an L2 logistic regression with balanced classes, C chosen by 5-fold
@@ -36,43 +42,10 @@ from typing import Any
 
 import numpy as np
 
+from evals.measure_rows import Row, labelled, need_rows, outside_rows, seed_items, seed_rows_by_doc
 from evals.splits import select
-from rag.ingest.chunking import chunk_document
-from rag.ingest.loading import load_file
 from rag.match.measure_model import MODEL_PATH, MeasureModel, features, need_features
 from rag.match.measures import _NEED_PATTERNS, judge, needs_of, rule_offer
-
-Row = tuple[str, str, int, list[str]]  # sentence, heading path, label, the needs it serves
-NeedRow = tuple[str, str, int, int]  # sentence, a need its words name, how many needs it names, label
-
-
-def sentence_rows(corpus: Path, labels: Path, name: str, split: str) -> list[Row]:
-    """Labelled sentences of one split, each with its section heading as ingest would chunk it, and
-    the needs it serves when it is a measure."""
-    items = select([json.loads(x) for x in labels.read_text(encoding="utf-8").splitlines() if x.strip()],
-                   name, split)
-    docs: dict[str, Any] = {}
-    rows = []
-    for item in items:
-        if item["doc"] not in docs:
-            doc = load_file(corpus / item["doc"])
-            docs[item["doc"]] = (doc.text, chunk_document(doc))
-        text, chunks = docs[item["doc"]]
-        heading = next((c.heading_path for c in chunks if c.start <= item["start"] < c.end), "")
-        # a measure the eight needs do not cover (a faster approval) is no measure to list here
-        rows.append((text[item["start"]:item["end"]], heading, int(item["measure"] and bool(item["needs"])),
-                     item["needs"]))
-    return rows
-
-
-def need_rows(rows: list[Row]) -> list[NeedRow]:
-    """For each measure, each need whose words it has: does it serve that need?"""
-    out: list[NeedRow] = []
-    for sentence, _, label, needs in rows:
-        found = needs_of(sentence)
-        if label:
-            out.extend((sentence, n, len(found), int(n in needs)) for n in found)
-    return out
 
 
 def _prf(y: np.ndarray, said: np.ndarray) -> dict[str, float]:
@@ -115,7 +88,7 @@ def _fit_logistic(feats: list[dict[str, float]], y: np.ndarray, min_seen: int = 
 def fit(rows: list[Row]) -> tuple[MeasureModel, dict[str, Any]]:
     """Both models on some labelled sentences (thresholds are set later, on the tuning profiles)."""
     y = np.array([r[2] for r in rows])
-    weights, intercept, info = _fit_logistic([features(t, h) for t, h, _, _ in rows], y)
+    weights, intercept, info = _fit_logistic([features(t, h, c) for t, h, _, _, c in rows], y)
     needs = need_rows(rows)
     need_weights, need_intercept, need_info = _fit_logistic(
         [need_features(t, n, _NEED_PATTERNS[n], k) for t, n, k, _ in needs], np.array([r[3] for r in needs]), 3)
@@ -123,19 +96,53 @@ def fit(rows: list[Row]) -> tuple[MeasureModel, dict[str, Any]]:
     return model, {"measure model": info, "need model": need_info}
 
 
-def profile_scores(qa: Any, profiles: list[dict[str, Any]], model: MeasureModel | None) -> dict[str, Any]:
-    """make eval-match's figures over some gold profiles, with this model deciding (the rule when None)."""
+# one model, one per document (held out), the rule (None), or a finder of measures
+Models = MeasureModel | dict[str, MeasureModel] | None | Any
+
+
+def _model_for(models: Models, doc_id: str) -> MeasureModel | None:
+    return models.get(doc_id) if isinstance(models, dict) else models
+
+
+def profile_scores(qa: Any, profiles: list[dict[str, Any]], models: Models) -> dict[str, Any]:
+    """make eval-match's figures over some gold profiles, with this model deciding (the rule when None;
+    a dict: each document judged by its own model, one that never saw it)."""
     from evals.match_eval import score
     from rag.match.matching import Matcher
     from rag.match.measures import measures_of
 
-    r = score(qa, profiles, Matcher(qa.retriever.view, find=lambda chunks: measures_of(chunks, model)))
+    def find(chunks: list[Any]) -> list[Any]:
+        return measures_of(chunks, _model_for(models, chunks[0].doc_id)) if chunks else []
+
+    r = score(qa, profiles, Matcher(qa.retriever.view, find=models if callable(models) else find))
     return {k: r[k] for k in ("measure_recall", "measure_precision", "amounts_exact", "wrong_place_share")}
+
+
+def held_out_fits(base: list[Row], by_doc: dict[str, list[Row]]) -> dict[str, MeasureModel]:
+    """For each seed document, the models fitted on everything but that document's sentences."""
+    return {doc: fit(base + [r for other, rows in by_doc.items() if other != doc for r in rows])[0]
+            for doc in by_doc}
 
 
 def _f1(r: dict[str, Any]) -> float:
     p, q = r["measure_precision"] or 0.0, r["measure_recall"] or 0.0
     return 2 * p * q / max(p + q, 1e-9)
+
+
+def _grid(models: dict[str, MeasureModel]) -> list[tuple[str, dict[str, MeasureModel]]]:
+    """The deciders tried on the tuning profiles: the rule or the measure model at a threshold, with
+    or without the need model at a threshold."""
+    out = []
+    for th in [None, *np.arange(0.1, 0.81, 0.05)]:  # None: the rule says what is a measure
+        for need_th in (None, 0.3, 0.4, 0.5, 0.6, 0.7):  # None: every need its words name
+            if th is None and need_th is None:
+                continue  # that is the rule
+            name = f"{'rule' if th is None else round(float(th), 2)}/{need_th}"
+            out.append((name, {doc: replace(m, threshold=round(float(th or 0.5), 2), by_rule=th is None,
+                                            need_threshold=need_th or 0.0,
+                                            need_weights=m.need_weights if need_th else None)
+                               for doc, m in models.items()}))
+    return out
 
 
 def main() -> None:
@@ -148,56 +155,61 @@ def main() -> None:
                     help="also write the chosen model to rag/match/models/measures.json (only after the test "
                          "halves show it better than the rule; without a shipped model the rule decides)")
     args = ap.parse_args()
-    bench = Path(args.shared) / "bench"
     gold = [json.loads(x) for x in Path("evals/match/seed.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
-    sets = {"laws": (bench / "laws" / "corpus", Path("evals/match/laws_sentences.jsonl"), "laws-sentences"),
-            "ncp": (bench / "ncp" / "corpus", Path("evals/match/ncp_sentences.jsonl"), "ncp-sentences")}
+    outside = {split: outside_rows(Path(args.shared), split) for split in ("tuning", "test")}
 
-    def rows_of(name: str, split: str) -> list[Row]:
-        return [r for r in sentence_rows(*sets[name], split) if needs_of(r[0])]
-
+    # The seed documents' own sentences, each document's held out from the models that judge it.
+    # the seed documents' own sentences, each document's held out from the models that judge it
+    seed_by_doc = seed_rows_by_doc()
+    seed_docs = sorted(seed_by_doc)
     qa = PolicyQA(Settings.from_env())
     tuning_profiles, test_profiles = select(gold, "match", "tuning"), select(gold, "match", "test")
-    candidates_: list[tuple[float, str, MeasureModel, dict[str, Any]]] = []
-    validation: dict[str, Any] = {"rule": profile_scores(qa, tuning_profiles, None)}
-    for sources in (("laws",), ("laws", "ncp")):
+    tried: list[tuple[float, str, str, dict[str, MeasureModel]]] = []
+    validation: dict[str, Any] = {"rule": profile_scores(qa, tuning_profiles, None),
+                                  "the labels (the most a sentence judge could give)":
+                                      profile_scores(qa, tuning_profiles, labelled(seed_items()))}
+    for sources in (("laws", "ncp"), ("laws", "ncp", "seed"), ("laws", "seed")):
         trained_on = "+".join(sources)
-        model, info = fit([r for name in sources for r in rows_of(name, "tuning")])
-        for th in [None, *np.arange(0.1, 0.81, 0.05)]:  # None: the rule says what is a measure
-            for need_th in (None, 0.3, 0.4, 0.5, 0.6, 0.7):  # None: every need its words name
-                if th is None and need_th is None:
-                    continue  # that is the rule
-                m = replace(model, threshold=round(float(th or 0.5), 2), by_rule=th is None,
-                            need_threshold=need_th or 0.0, need_weights=model.need_weights if need_th else None)
-                r = profile_scores(qa, tuning_profiles, m)
-                validation[f"{trained_on}@{'rule' if th is None else m.threshold}/{need_th}"] = r
-                candidates_.append((_f1(r), trained_on, m, info))
-    f1, trained_on, chosen, info = max(candidates_, key=lambda c: c[0])
-    # the sentence model on its own, learned from both sets, at 0.5 (balanced classes): no threshold fitted
-    alone = next(replace(m, threshold=0.5, need_weights=None) for _, on, m, _ in candidates_
-                 if on == "laws+ncp" and not m.by_rule)
+        base = [r for name in sources if name != "seed" for r in outside["tuning"][name]]
+        held = held_out_fits(base, seed_by_doc if "seed" in sources else {d: [] for d in seed_docs})
+        for name, models in _grid(held):
+            r = profile_scores(qa, tuning_profiles, models)
+            validation[f"{trained_on}@{name}"] = r
+            tried.append((_f1(r), trained_on, name, models))
+    f1, trained_on, name, chosen = max(tried, key=lambda c: c[0])
+    chosen_sources = trained_on.split("+")
+    one = next(iter(chosen.values()))
+    # the model to ship: the same decider fitted on all of its training rows, every seed document included
+    full, info = fit([r for n in chosen_sources if n != "seed" for r in outside["tuning"][n]]
+                     + ([r for rows in seed_by_doc.values() for r in rows] if "seed" in chosen_sources else []))
     card = {"trained": str(date.today()), "trained_on": trained_on, **info,
-            "threshold": "rule" if chosen.by_rule else chosen.threshold,
-            "need_threshold": chosen.need_threshold if chosen.need_weights else None,
-            "validation_f1_seed_tuning_profiles": round(f1, 3)}
-    model = replace(chosen, card=card)
+            "threshold": "rule" if one.by_rule else one.threshold,
+            "need_threshold": one.need_threshold if one.need_weights else None,
+            "validation_f1_seed_tuning_profiles_held_out": round(f1, 3)}
+    model = replace(full, threshold=one.threshold, by_rule=one.by_rule, need_threshold=one.need_threshold,
+                    need_weights=full.need_weights if one.need_weights else None, card=card)
     report: dict[str, Any] = {**card, "test": {}, "validation": validation}
-    report["test"]["seed profiles"] = {"model": profile_scores(qa, test_profiles, model),
+    report["test"]["seed profiles"] = {"model, each document held out": profile_scores(qa, test_profiles, chosen),
                                        "rule": profile_scores(qa, test_profiles, None),
-                                       "sentence model alone": profile_scores(qa, test_profiles, alone)}
+                                       "fitted on all five seed documents (has seen them)":
+                                           profile_scores(qa, test_profiles, model)}
     qa.close()
-    for name in sets:
-        test = rows_of(name, "test")
+    seed_rows = [(doc, r) for doc, rows in seed_by_doc.items() for r in rows]
+    ys = np.array([r[2] for _, r in seed_rows]).astype(bool)
+    report["test"]["seed sentences, each document held out"] = {
+        "rows": len(seed_rows), "positive": int(ys.sum()),
+        "model": _prf(ys, np.array([bool(judge(t, h, chosen[doc], c)) for doc, (t, h, _, _, c) in seed_rows])),
+        "rule": _prf(ys, np.array([rule_offer(t, h) for _, (t, h, _, _, _) in seed_rows]))}
+    for name, test in outside["test"].items():
         yt = np.array([r[2] for r in test]).astype(bool)
         report["test"][f"{name} sentences"] = {
             "rows": len(test), "positive": int(yt.sum()),
-            "model": _prf(yt, np.array([bool(judge(t, h, model)) for t, h, _, _ in test])),
-            "rule": _prf(yt, np.array([rule_offer(t, h) for t, h, _, _ in test])),
-            "sentence model alone": _prf(yt, np.array([alone.is_measure(t, h) for t, h, _, _ in test])),
+            "model": _prf(yt, np.array([bool(judge(t, h, model, c)) for t, h, _, _, c in test])),
+            "rule": _prf(yt, np.array([rule_offer(t, h) for t, h, _, _, _ in test])),
             "needs exact (model / words), measures": [
                 sum(set(model.needs(t, {k: _NEED_PATTERNS[k] for k in needs_of(t)})) == set(n)
-                    for t, h, y, n in test if y),
-                sum(set(needs_of(t)) == set(n) for t, h, y, n in test if y), int(yt.sum())]}
+                    for t, h, y, n, _ in test if y),
+                sum(set(needs_of(t)) == set(n) for t, h, y, n, _ in test if y), int(yt.sum())]}
     if args.ship:
         MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
         MODEL_PATH.write_text(json.dumps(model.to_json(), ensure_ascii=False, indent=0), encoding="utf-8")

@@ -42,13 +42,15 @@ AIMS_SECTION = re.compile(r"目标|现状|基础|背景|形势|指导思想|基�
 _WEAK = re.compile(r"鼓励|引导|推动|推进|助力|倡导|号召")
 _REPORT = re.compile(r"累计|统计|已经|已于|获评|入选|成功|实现了|完成了|取得|截至|同比|增长")
 _SPEECH = re.compile(r"建议|提案|认为|看来|表示|记者|指出|呼吁")
+_PROPOSAL = re.compile(r"建议|提案|认为|看来|呼吁|希望")  # said before the sentence, in its paragraph
 _TO_FIRMS = re.compile(r"企业|商户|个体工商户|经营者|小微|中小|市场主体|单位")
 _GOVERNMENT = re.compile(r"政府|部门|[局委办厅]|财政|税务|人社|银行|机构")
 _AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元|\d+(?:\.\d+)?\s*[%％]|减半|全额")
 
 
-def signs(sentence: str, heading: str = "") -> dict[str, float]:
-    """What the model reads besides the characters: the signs of an offer and of its absence."""
+def signs(sentence: str, heading: str = "", context: str = "") -> dict[str, float]:
+    """What the model reads besides the characters: the signs of an offer and of its absence (context:
+    the paragraph before the sentence, where a proposal may have been introduced)."""
     s = sentence.strip()
     section = heading.split(" > ")[-1] if heading else ""
     offer = bool(OFFER.search(s))
@@ -59,13 +61,14 @@ def signs(sentence: str, heading: str = "") -> dict[str, float]:
         "fragment": float(is_fragment(s) or heading_level(s) is not None),
         "amount": float(bool(_AMOUNT.search(s))), "to_firms": float(bool(_TO_FIRMS.search(s))),
         "government": float(bool(_GOVERNMENT.search(s))), "log_length": math.log(max(len(s), 1)),
+        "after_proposal": float(bool(_PROPOSAL.search(context))),
     }
 
 
-def features(sentence: str, heading: str = "") -> dict[str, float]:
+def features(sentence: str, heading: str = "", context: str = "") -> dict[str, float]:
     """Every input of the model by name: signs (s:), the sentence's n-grams (g:), its section's (h:)."""
     section = heading.split(" > ")[-1] if heading else ""
-    return {**{f"s:{k}": v for k, v in signs(sentence, heading).items()},
+    return {**{f"s:{k}": v for k, v in signs(sentence, heading, context).items()},
             **{f"g:{g}": 1.0 for g in grams(sentence.strip())}, **{f"h:{g}": 1.0 for g in grams(section)}}
 
 
@@ -110,11 +113,11 @@ class MeasureModel:
     need_threshold: float = 0.5
     by_rule: bool = False  # the rule of rag.match.measures says what is a measure, this model only its needs
 
-    def prob(self, sentence: str, heading: str = "") -> float:
-        return _logistic(self.weights, self.intercept, features(sentence, heading))
+    def prob(self, sentence: str, heading: str = "", context: str = "") -> float:
+        return _logistic(self.weights, self.intercept, features(sentence, heading, context))
 
-    def is_measure(self, sentence: str, heading: str = "") -> bool:
-        return self.prob(sentence, heading) >= self.threshold
+    def is_measure(self, sentence: str, heading: str = "", context: str = "") -> bool:
+        return self.prob(sentence, heading, context) >= self.threshold
 
     def needs(self, sentence: str, found: dict[str, re.Pattern[str]]) -> tuple[str, ...]:
         """Of the needs whose words the sentence has (found: need -> its words), those it serves; the

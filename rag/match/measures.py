@@ -90,17 +90,18 @@ def rule_offer(sentence: str, heading: str = "") -> bool:
 _SHIPPED = "shipped"
 
 
-def judge(sentence: str, heading: str = "", model: MeasureModel | None | str = _SHIPPED) -> tuple[str, ...]:
+def judge(sentence: str, heading: str = "", model: MeasureModel | None | str = _SHIPPED,
+          context: str = "") -> tuple[str, ...]:
     """The kinds of need a sentence offers support for; () when it is no measure (a target, a fact, a
     proposal, an order). The shipped model judges (rag.match.measure_model), or the rule before one
-    was trained or when model is None."""
+    was trained or when model is None (context: its paragraph before it)."""
     found = needs_of(sentence)
     if not found:
         return ()
     decider = shipped_model() if model == _SHIPPED else model
     if not isinstance(decider, MeasureModel):
         return found if rule_offer(sentence, heading) else ()
-    if not (rule_offer(sentence, heading) if decider.by_rule else decider.is_measure(sentence, heading)):
+    if not (rule_offer(sentence, heading) if decider.by_rule else decider.is_measure(sentence, heading, context)):
         return ()
     return decider.needs(sentence, {n: _NEED_PATTERNS[n] for n in found})
 
@@ -118,7 +119,7 @@ def measures_of(chunks: Iterable[Chunk], model: MeasureModel | None | str = _SHI
     out: list[Measure] = []
     for chunk, s, e in candidates(chunks):
         sentence = chunk.text[s:e]
-        needs = judge(sentence, chunk.heading_path, model)
+        needs = judge(sentence, chunk.heading_path, model, chunk.text[:s])
         if needs:
             out.append(Measure(
                 doc_id=chunk.doc_id, start=chunk.start + s, end=chunk.start + e, text=sentence.strip(),

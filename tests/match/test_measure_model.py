@@ -33,3 +33,19 @@ def test_the_measure_model_decides_when_it_is_not_by_rule() -> None:
     always = MeasureModel({}, 10.0, 0.5, {})
     assert judge(LIVE, "", never) == () and judge(TARGET, "", always) == needs_of(TARGET)
     assert MeasureModel.from_json(always.to_json()) == always
+
+
+def test_the_model_reads_a_proposal_said_before_the_sentence_in_its_paragraph() -> None:
+    training = "开展“订单式”人才培养,为服装企业发展提供人才支撑。"
+    proposed = "李念良还建议,加强校政企深度合作。"
+    wary = MeasureModel({"s:after_proposal": -20.0}, 10.0, 0.5, {})
+    assert judge(training, "", wary) == ("人才",)  # alone it is a measure
+    assert judge(training, "", wary, context=proposed) == ()  # a deputy's proposal is none
+    # the finder gives each sentence its paragraph before it
+    from rag.match.measures import measures_of
+    from rag.types import Chunk
+
+    text = proposed + training
+    chunk = Chunk(doc_id="d", start=0, end=len(text), text=text)
+    assert [m.text for m in measures_of([chunk], wary)] == []
+    assert [m.text for m in measures_of([chunk], MeasureModel({}, 10.0, 0.5, {}))] == [training]
