@@ -29,7 +29,7 @@ from rag.ingest.chunking import chunk_document, search_text
 from rag.ingest.loading import load_file
 from rag.match.matching import Matcher, Profile
 from rag.match.measures import FINDER, NEEDS
-from rag.match.places import all_divisions
+from rag.search.places import all_divisions
 from rag.settings import Settings
 
 

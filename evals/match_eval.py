@@ -19,7 +19,7 @@ from typing import Any
 from evals.splits import select
 from rag.app.service import PolicyQA
 from rag.match.matching import Matcher, Profile
-from rag.match.places import Places
+from rag.search.places import Places
 from rag.settings import Settings
 
 

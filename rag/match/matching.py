@@ -1,6 +1,6 @@
 """政策匹配: a business profile in, the measures that may apply out, each cited to its paragraph.
 
-Which measures: those of the documents whose place covers the business's (rag.match.places) and
+Which measures: those of the documents whose place covers the business's (rag.search.places) and
 whose industry is the business's, that offer a kind of support the owner needs. How well each fits:
 the conditions the profile can decide (规上, 营收, newly set up) give 符合 / 不符合; conditions it
 cannot decide are shown and the measure is 可能符合.
@@ -16,7 +16,7 @@ from rag.index.index_view import LexicalView, Snapshot, as_list
 from rag.match.fit import FACTS, check_facts, fit_of, parse_facts
 from rag.match.industries import family, names_other_industry
 from rag.match.measures import FINDER, NEEDS, Measure, measures_of
-from rag.match.places import Places
+from rag.search.places import Places
 from rag.types import Chunk, Citation
 
 

@@ -91,6 +91,17 @@ def places_in(text: str, known: Collection[str] = ()) -> list[str]:
     return found + [k for k in known if k and k in text and k not in found]
 
 
+def conversation_places(history: Sequence[dict[str, Any]] | None, known: Collection[str] = ()) -> list[str]:
+    """The places of the latest user turn that named any (at most 4 turns back): where the user said
+    they are, or what they asked about, until they name another place."""
+    asked = [str(t.get("content", "")) for t in (history or []) if t.get("role") == "user"]
+    for turn in reversed(asked[-4:]):
+        found = places_in(turn, known)
+        if found:
+            return found
+    return []
+
+
 def condense(question: str, history: Sequence[dict[str, Any]] | None, industries: Collection[str] = (),
              known_places: Collection[str] = ()) -> str:
     """A standalone search query: the question itself, or the previous question re-aimed by this one.

@@ -16,7 +16,8 @@ from rag.ingest.chunking import sentence_spans
 from rag.sanitize import clean_input
 from rag.search.colloquial import formal_terms
 from rag.search.english import gloss
-from rag.search.followup import condense, places_in
+from rag.search.followup import condense, conversation_places, places_in
+from rag.search.places import Coverage
 from rag.search.retrieval import Filters, Retriever
 from rag.search.terms import QueryTerms, expected_kind, has_quoted, is_chinese, query_terms, quoted_terms
 from rag.types import RetrievedChunk
@@ -74,6 +75,14 @@ class QuestionSearch:
     def __init__(self, retriever: Retriever, top_k: int = 8) -> None:
         self.retriever = retriever
         self.top_k = top_k
+        self._covering: tuple[object, Coverage] | None = None
+
+    def _coverage(self) -> Coverage:
+        """The documents' places, read once per change of the index."""
+        snap = self.retriever.view.snapshot()
+        if self._covering is None or self._covering[0] is not snap:
+            self._covering = (snap, Coverage({d: str(m.get("region") or "") for d, m in snap.doc_meta.items()}))
+        return self._covering[1]
 
     def search(self, question: str, history: Sequence[dict[str, Any]] | None = None,
                filters: Filters | None = None, k: int | None = None,
@@ -93,6 +102,14 @@ class QuestionSearch:
             # A follow-up that names a place ("那平湖呢？") is about that place's documents.
             places = tuple(places_in(question, facets["places"]))
             docs = [d for d in (self.retriever.docs_about(places) if places else []) if d not in exclude]
+            filters = replace(filters or Filters(), docs=tuple(docs)) if docs else filters
+        # The place a user gave earlier stays the conversation's place until they name another: after
+        # "白云区做女装的，…", "有没有培训设计师的？" asks what covers 白云区 (白云区's and 广州市's
+        # documents), not 鹿城's lines on designers.
+        said = [] if filters or named or places_in(question, facets["places"]) else conversation_places(
+            history, facets["places"])
+        if said:
+            docs = [d for d in self._coverage().docs_covering(said) if d not in exclude]
             filters = replace(filters or Filters(), docs=tuple(docs)) if docs else filters
         view = self.retriever.view
         terms = query_terms(query, view.bm25.idf, view.bm25.df)

@@ -68,3 +68,15 @@ def test_empty_and_control_characters(seed_qa: PolicyQA) -> None:
     assert seed_qa.ask("  \x00\x07 ").text == EMPTY_QUESTION
     answer = seed_qa.ask("狮岭\x00镇皮具产业有哪些资金扶持？" + "啊" * 3000)
     assert "只按前2000字" in answer.notice
+
+
+def test_the_place_given_earlier_stays_until_another_is_named(seed_qa: PolicyQA) -> None:
+    history = [{"role": "user", "content": "白云区做女装的，政府在数字化方面做了什么？"},
+               {"role": "assistant", "content": "…"}]
+    covering = ("001_", "002_")  # 广州市's plan and 白云区's report, never 鹿城's reply on designers
+    answer = seed_qa.ask("有没有培训设计师的？", history=history)
+    shown = answer.citations or answer.related
+    assert shown and all(c.doc.startswith(covering) for c in shown)
+    # naming another place moves the conversation there
+    moved = seed_qa.ask("鹿城有没有培训设计师的？", history=history)
+    assert any(c.doc.startswith("004_") for c in moved.citations or moved.related)

@@ -10,7 +10,7 @@ from rag.app.service import PolicyQA
 from rag.match.export import to_csv, to_markdown
 from rag.match.matching import Profile, UnknownNeed, parse_facts
 from rag.match.measures import measures_of
-from rag.match.places import Places, path_of, upward
+from rag.search.places import Places, path_of, upward
 from rag.types import Chunk
 from tests.conftest import PINGHU, SHILING
 
@@ -131,3 +131,13 @@ def test_a_documents_measures_are_kept_per_version_and_listed_for_the_admin(seed
     listing = measures_markdown(first)
     assert listing.startswith(f"**政策措施（{len(first)} 条") and first[0].text[:10] in listing
     assert "没有识别出" in measures_markdown([])
+
+
+def test_coverage_names_the_documents_over_a_place() -> None:
+    from rag.search.places import Coverage
+
+    cover = Coverage({"gz": "广州市", "by": "广州市白云区", "sl": "广州市花都区狮岭镇", "ph": "平湖市"})
+    assert cover.docs_covering(["白云区"]) == ["by", "gz"]
+    assert cover.docs_covering(["花都区", "狮岭镇"]) == ["gz", "sl"]
+    assert cover.docs_covering(["平湖", "白云区"]) == []  # two branches: no single place
+    assert cover.docs_covering(["东莞市"]) == [] and cover.docs_covering([]) == []

@@ -155,3 +155,22 @@ class Places:
             if biz[start:start + len(doc)] == doc:
                 return True
         return False
+
+
+class Coverage:
+    """Which documents cover a place, for documents whose regions are given (doc -> region)."""
+
+    def __init__(self, regions: dict[str, str]) -> None:
+        self.places = Places(regions.values())
+        self.regions = {doc: self.places.resolve(region) for doc, region in regions.items()}
+
+    def docs_covering(self, names: Iterable[str]) -> list[str]:
+        """The documents that cover the place these names give (狮岭, 花都区狮岭镇); none when the
+        names give no place, or places on different branches (平湖 and 鹿城)."""
+        paths = [p for p in (self.places.resolve(n) for n in names) if p]
+        if not paths:
+            return []
+        deepest = max(paths, key=len)
+        if not all(Places.covers(p, deepest) for p in paths):
+            return []
+        return sorted(doc for doc, region in self.regions.items() if Places.covers(region, deepest))
