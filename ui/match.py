@@ -13,8 +13,8 @@ from rag.app.service import PolicyQA
 from rag.index.index_view import as_list
 from rag.match.export import to_csv, to_markdown
 from rag.match.matching import NEEDS, Profile
-from rag.search.places import path_of
 from rag.sanitize import clean_input
+from rag.search.places import path_of
 from ui.access import client_host
 from ui.chat import COPY_JS
 from ui.match_render import match_html

@@ -18,6 +18,7 @@ MATCH_CSS = """
 .pq-fit-no{background:#ffebe9;color:#cf222e}
 .pq-need{margin-top:14px}
 .pq-src summary{cursor:pointer;color:#0969da;font-size:0.92em}
+.pq-caution{color:#9a6700;font-size:0.92em;margin:2px 0}
 """
 
 
@@ -41,11 +42,13 @@ def match_html(result: MatchResult | None) -> str:
                   f"期限：{m.measure.period}" if m.measure.period else "",
                   f"联系：{m.contact}" if m.contact else ""]
         fit = f'<span class="pq-fit {FIT_CLASS.get(m.fit, "")}">{html.escape(m.fit)}</span>'
+        caution = m.citation.caution()  # a draft, or a plan whose period has ended: seen without opening
+        warn = f'<div class="pq-caution">⚠ {html.escape(caution)}</div>' if caution else ""
         parts.append(
             f'<div class="pq-measure" id="pq-measure-{i}">'
             f'<div class="pq-offer">{i}. {html.escape(m.measure.text)}</div>'
             f'<div class="pq-fields">{fit}{html.escape("　".join(f for f in fields if f))}</div>'
-            f'<div class="pq-fields">匹配理由：{html.escape(m.reason)}</div>'
+            f'<div class="pq-fields">匹配理由：{html.escape(m.reason)}</div>{warn}'
             f'<details class="pq-src"><summary>出处：{html.escape(m.citation.book_title)}'
             f'{html.escape(" " + m.citation.headings if m.citation.headings else "")}（展开原文段落）</summary>'
             f'{source_card(m.citation, label=f"出处{i}", turn=0)}</details></div>')

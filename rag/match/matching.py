@@ -16,7 +16,7 @@ from rag.index.index_view import LexicalView, Snapshot, as_list
 from rag.match.fit import FACTS, check_facts, fit_of, parse_facts
 from rag.match.industries import family, names_other_industry
 from rag.match.measures import FINDER, NEEDS, Measure, measures_of
-from rag.search.places import Places
+from rag.search.places import Coverage, coverage_of
 from rag.types import Chunk, Citation
 
 
@@ -70,14 +70,14 @@ class Matcher:
     def __init__(self, view: LexicalView, find: Callable[[list[Chunk]], list[Measure]] | None = None) -> None:
         self.view = view
         self.find = find  # read the paragraphs with this instead of the stored measures (to try another model)
-        self._read: tuple[Snapshot, dict[str, list[Measure]], Places, dict[str, tuple[str, ...]]] | None = None
+        self._read: tuple[Snapshot, dict[str, list[Measure]], Coverage] | None = None
 
     def measures(self, doc_id: str) -> list[Measure]:
         """The measures of one visible document."""
         return self._all(self.view.snapshot())[1].get(doc_id, [])
 
-    def _all(self, snap: Snapshot) -> tuple[Snapshot, dict[str, list[Measure]], Places, dict[str, tuple[str, ...]]]:
-        """Every visible document's measures and place, read once per change of the index."""
+    def _all(self, snap: Snapshot) -> tuple[Snapshot, dict[str, list[Measure]], Coverage]:
+        """Every visible document's measures and places, read once per change of the index."""
         read = self._read
         if read is not None and read[0] is snap:
             return read
@@ -91,9 +91,7 @@ class Matcher:
             kept = _as_stored(doc, rows, paras) if rows is not None else None
             # an index from before measures were stored, or rows of a version that replaced this one
             by_doc[doc] = kept if kept is not None else (self.find or measures_of)(paras)
-        places = Places(str(m.get("region") or "") for m in snap.doc_meta.values())
-        regions = {d: places.resolve(str(m.get("region") or "")) for d, m in snap.doc_meta.items()}
-        read = (snap, by_doc, places, regions)
+        read = (snap, by_doc, coverage_of(snap))
         self._read = read
         return read
 
@@ -104,11 +102,11 @@ class Matcher:
             raise UnknownNeed(f"unknown need: {', '.join(unknown)} (known: {', '.join(NEEDS)})")
         snap = self.view.snapshot()
         meta = snap.doc_meta
-        _, found, places, regions = self._all(snap)
-        place = places.resolve(profile.region)
+        _, found, coverage = self._all(snap)
+        place = coverage.places.resolve(profile.region)
         needs = profile.needs or tuple(NEEDS)
         where = "".join(place) or profile.region
-        covering = [d for d in meta if places.covers(regions.get(d, ()), place)]
+        covering = [d for d in meta if coverage.covers(d, place)]
         if not covering:
             return MatchResult(profile, place, (), f"现有文件未涉及{where}，没有找到适用的政策措施。")
         wanted = family(profile.industry)
@@ -117,7 +115,7 @@ class Matcher:
         if not docs:
             return MatchResult(profile, place, (), f"现有文件中没有适用于{where}{profile.industry}企业的政策措施。")
         # The local document first (狮岭 before 广州市), then the wider ones.
-        docs.sort(key=lambda d: (-len(regions.get(d, ())), d))
+        docs.sort(key=lambda d: (-max(map(len, coverage.regions.get(d, ())), default=0), d))
         matches: list[Match] = []
         for need in needs:
             for doc in docs:

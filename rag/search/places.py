@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
+from rag.index.index_view import Snapshot, as_list
+
 # Administrative levels, largest first; a name ends in one of these.
 _LEVELS = r"(?:特别行政区|自治区|自治州|街道|省|市|区|县|旗|镇|乡)"
 _LEVEL = re.compile(r"[^省市区县镇乡]+?" + _LEVELS)
@@ -158,19 +160,38 @@ class Places:
 
 
 class Coverage:
-    """Which documents cover a place, for documents whose regions are given (doc -> region)."""
+    """The documents' places (doc -> its regions, as the manifest gives them), each resolved once."""
 
-    def __init__(self, regions: dict[str, str]) -> None:
-        self.places = Places(regions.values())
-        self.regions = {doc: self.places.resolve(region) for doc, region in regions.items()}
+    def __init__(self, regions: dict[str, list[str]]) -> None:
+        self.places = Places(r for rs in regions.values() for r in rs)
+        resolved = {r: self.places.resolve(r) for r in {r for rs in regions.values() for r in rs}}
+        self.regions = {doc: tuple(resolved[r] for r in rs if resolved[r]) for doc, rs in regions.items()}
 
-    def docs_covering(self, names: Iterable[str]) -> list[str]:
-        """The documents that cover the place these names give (狮岭, 花都区狮岭镇); none when the
-        names give no place, or places on different branches (平湖 and 鹿城)."""
+    def covers(self, doc_id: str, place: tuple[str, ...]) -> bool:
+        return any(Places.covers(r, place) for r in self.regions.get(doc_id, ()))
+
+    def docs_around(self, names: Iterable[str]) -> list[str] | None:
+        """The documents that concern the place these names give (白云区, 花都区狮岭镇): those whose
+        place contains it or lies within it, and those that name no place. None when the names give
+        no place, or places on different branches (平湖 and 鹿城)."""
         paths = [p for p in (self.places.resolve(n) for n in names) if p]
         if not paths:
-            return []
+            return None
         deepest = max(paths, key=len)
         if not all(Places.covers(p, deepest) for p in paths):
-            return []
-        return sorted(doc for doc, region in self.regions.items() if Places.covers(region, deepest))
+            return None
+        return sorted(doc for doc, places in self.regions.items()
+                      if not places or any(Places.covers(r, deepest) or Places.covers(deepest, r) for r in places))
+
+
+_LAST: list[tuple[Snapshot, Coverage]] = []
+
+
+def coverage_of(snap: Snapshot) -> Coverage:
+    """The places of one index snapshot's documents, read once per change of the index."""
+    last = _LAST[0] if _LAST else None
+    if last is not None and last[0] is snap:
+        return last[1]
+    coverage = Coverage({doc: as_list(meta.get("region")) for doc, meta in snap.doc_meta.items()})
+    _LAST[:] = [(snap, coverage)]
+    return coverage

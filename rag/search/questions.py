@@ -2,7 +2,8 @@
 
 Follow-ups are condensed by rule (or come already rewritten by an LLM), English questions get a
 Chinese gloss and everyday words the documents' terms, a question naming two documents is searched
-in each, and the hybrid ranking is reordered by each paragraph's best sentence.
+in each, a question naming no place is searched in the documents around the place the user named
+last (rag.search.places), and the hybrid ranking is reordered by each paragraph's best sentence.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from typing import Any
 from rag.ingest.chunking import sentence_spans
 from rag.sanitize import clean_input
 from rag.search.colloquial import formal_terms
-from rag.search.english import gloss
+from rag.search.english import gloss, places_named
 from rag.search.followup import condense, conversation_places, places_in
-from rag.search.places import Coverage
+from rag.search.places import coverage_of
 from rag.search.retrieval import Filters, Retriever
 from rag.search.terms import QueryTerms, expected_kind, has_quoted, is_chinese, query_terms, quoted_terms
 from rag.types import RetrievedChunk
@@ -75,14 +76,6 @@ class QuestionSearch:
     def __init__(self, retriever: Retriever, top_k: int = 8) -> None:
         self.retriever = retriever
         self.top_k = top_k
-        self._covering: tuple[object, Coverage] | None = None
-
-    def _coverage(self) -> Coverage:
-        """The documents' places, read once per change of the index."""
-        snap = self.retriever.view.snapshot()
-        if self._covering is None or self._covering[0] is not snap:
-            self._covering = (snap, Coverage({d: str(m.get("region") or "") for d, m in snap.doc_meta.items()}))
-        return self._covering[1]
 
     def search(self, question: str, history: Sequence[dict[str, Any]] | None = None,
                filters: Filters | None = None, k: int | None = None,
@@ -104,13 +97,16 @@ class QuestionSearch:
             docs = [d for d in (self.retriever.docs_about(places) if places else []) if d not in exclude]
             filters = replace(filters or Filters(), docs=tuple(docs)) if docs else filters
         # The place a user gave earlier stays the conversation's place until they name another: after
-        # "白云区做女装的，…", "有没有培训设计师的？" asks what covers 白云区 (白云区's and 广州市's
-        # documents), not 鹿城's lines on designers.
-        said = [] if filters or named or places_in(question, facets["places"]) else conversation_places(
-            history, facets["places"])
-        if said:
-            docs = [d for d in self._coverage().docs_covering(said) if d not in exclude]
-            filters = replace(filters or Filters(), docs=tuple(docs)) if docs else filters
+        # "白云区做女装的，…", "有没有培训设计师的？" is asked of the documents of 白云区 and of the
+        # places around it (广州市's), not of 鹿城's reply on designers.
+        own = places_in(question, facets["places"]) or places_named(question, facets["places"])
+        said = [] if filters or named or own else conversation_places(history, facets["places"])
+        around = coverage_of(self.retriever.view.snapshot()).docs_around(said) if said else None
+        if around is not None and not around:  # a place no document concerns (东莞): say so, as asked there
+            query = f"{query} {''.join(dict.fromkeys(said))}"
+        around = [d for d in around or [] if d not in exclude]
+        if around:
+            filters = replace(filters or Filters(), docs=tuple(around))
         view = self.retriever.view
         terms = query_terms(query, view.bm25.idf, view.bm25.df)
         targets = tuple(dict.fromkeys(doc for doc, _ in named))

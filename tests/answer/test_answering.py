@@ -80,3 +80,9 @@ def test_the_place_given_earlier_stays_until_another_is_named(seed_qa: PolicyQA)
     # naming another place moves the conversation there
     moved = seed_qa.ask("鹿城有没有培训设计师的？", history=history)
     assert any(c.doc.startswith("004_") for c in moved.citations or moved.related)
+    english = seed_qa.ask("Does Lucheng train shoe designers?", history=history)  # named in English
+    assert any(c.doc.startswith("004_") for c in english.citations or english.related)
+    # a place no document concerns stays so: no other place's measures are offered as an answer
+    elsewhere = [{"role": "user", "content": "我在东莞厚街做鞋，有什么补贴？"}, {"role": "assistant", "content": "…"}]
+    answer = seed_qa.ask("有没有展会补贴？", history=elsewhere)
+    assert answer.refused and not answer.citations and "东莞" in answer.text

@@ -133,11 +133,16 @@ def test_a_documents_measures_are_kept_per_version_and_listed_for_the_admin(seed
     assert "没有识别出" in measures_markdown([])
 
 
-def test_coverage_names_the_documents_over_a_place() -> None:
+def test_the_documents_around_a_place() -> None:
     from rag.search.places import Coverage
 
-    cover = Coverage({"gz": "广州市", "by": "广州市白云区", "sl": "广州市花都区狮岭镇", "ph": "平湖市"})
-    assert cover.docs_covering(["白云区"]) == ["by", "gz"]
-    assert cover.docs_covering(["花都区", "狮岭镇"]) == ["gz", "sl"]
-    assert cover.docs_covering(["平湖", "白云区"]) == []  # two branches: no single place
-    assert cover.docs_covering(["东莞市"]) == [] and cover.docs_covering([]) == []
+    cover = Coverage({"gz": ["广州市"], "by": ["广州市白云区"], "sl": ["广州市花都区狮岭镇"], "ph": ["平湖市"],
+                      "any": [], "two": ["平湖市", "温州市鹿城区"]})
+    # the places that contain it, and the documents that name no place
+    assert cover.docs_around(["白云区"]) == ["any", "by", "gz"]
+    # and those within it: 狮岭's document is about 花都区 too
+    assert cover.docs_around(["花都"]) == ["any", "gz", "sl"]
+    assert cover.docs_around(["鹿城"]) == ["any", "two"]
+    assert cover.docs_around(["平湖", "白云区"]) is None  # two branches: no single place
+    assert cover.docs_around(["东莞市"]) == ["any"] and cover.docs_around([]) is None
+    assert cover.covers("sl", ("广东省", "广州市", "花都区", "狮岭镇")) and not cover.covers("sl", ("广东省", "广州市"))

@@ -40,6 +40,9 @@ def test_policy_match_for_a_shiling_leather_maker(browser, site: str) -> None:
     titles = pg.eval_on_selector_all("#pq-match-result .pq-title", "els => els.map(e => e.textContent)")
     assert any("狮岭" in t for t in titles) and any("广州市时尚产业集群" in t for t in titles)
     assert not any("平湖" in t or "鹿城" in t or "区政协" in t for t in titles)
+    # the city plan's period has ended: each of its measures says so without opening its source
+    cautions = pg.eval_on_selector_all("#pq-match-result .pq-measure > .pq-caution", "els => els.length")
+    assert cautions and "⚠ 规划期至2024年，已结束" in text
     # every measure is highlighted in its source paragraph, shown when its 出处 line is opened
     marks = pg.eval_on_selector_all("#pq-match-result .pq-measure", "els => els.map(e => !!e.querySelector('mark'))")
     assert marks and all(marks)
