@@ -1,6 +1,6 @@
 """The hand-labelled sentences of evals/match/ (is it a measure, which needs does it serve) as the
-measure models are fitted and judged on them: each with its section heading and its paragraph before
-it, as ingest chunks the document. The outside sets are read from ../shared/bench (offsets only are
+measure models are fitted and judged on them: each with its section heading and its chunk's text
+before it, as ingest chunks the document. The outside sets are read from ../shared/bench (offsets only are
 kept here); the seed set from the project's own corpus/.
 """
 
@@ -16,7 +16,7 @@ from rag.ingest.loading import load_file
 from rag.match.measures import needs_of
 
 SEED_SENTENCES = Path("evals/match/seed_sentences.jsonl")
-Row = tuple[str, str, int, list[str], str]  # sentence, heading path, label, needs it serves, paragraph before it
+Row = tuple[str, str, int, list[str], str]  # sentence, heading, label, needs it serves, chunk before it
 NeedRow = tuple[str, str, int, int]  # sentence, a need its words name, how many needs it names, label
 
 
@@ -27,7 +27,7 @@ def sentence_rows(corpus: Path, labels: Path, name: str, split: str | None) -> l
 
 
 def labelled_rows(corpus: Path, items: list[dict[str, Any]]) -> list[Row]:
-    """Labelled sentences, each with its section heading and its paragraph before it as ingest would
+    """Labelled sentences, each with its section heading and its chunk's text before it as ingest would
     chunk the document, and the needs it serves when it is a measure."""
     docs: dict[str, Any] = {}
     rows = []
@@ -76,7 +76,7 @@ def seed_rows_by_doc() -> dict[str, list[Row]]:
 def labelled(items: list[dict[str, Any]]) -> Any:
     """A finder that knows the answer: the seed sentences labelled a measure, with their labelled needs
     (what the profiles would score if every sentence were judged as the labellers did)."""
-    from rag.match.measures import NEEDS, Measure, candidates
+    from rag.match.measures import NEEDS, Measure, amounts_in, candidates
 
     said = {(i["doc"], i["start"]): i for i in items if i["measure"] and i["needs"]}
 
@@ -87,7 +87,8 @@ def labelled(items: list[dict[str, Any]]) -> Any:
             item = said.get((chunk.doc_id, chunk.start + s + len(text) - len(text.lstrip())))
             if item:
                 out.append(Measure(chunk.doc_id, chunk.start + s, chunk.start + e, text.strip(),
-                                   tuple(n for n in NEEDS if n in item["needs"]), (), (), "", chunk.heading_path,
+                                   tuple(n for n in NEEDS if n in item["needs"]), (), amounts_in(text), "",
+                                   chunk.heading_path,
                                    chunk.start, chunk.end, chunk.text))
         return out
     return find

@@ -1,4 +1,4 @@
-"""Can anything this machine has tell a measure from a sentence that only sounds like one? Each seed
+"""Can a learned or a bundled judge tell a measure from a sentence that only sounds like one? Each seed
 document's sentences (evals/match/seed_sentences.jsonl) are scored by deciders that never saw that
 document, and the report gives each decider's ROC AUC over all of them and over the sentences the
 rule already keeps (an offer's verb and no sign against): the second is what a decider would add to

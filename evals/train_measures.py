@@ -1,10 +1,11 @@
 """Train the measure models (rag.match.measure_model): is this sentence a measure a business can use,
-and which needs does it serve? Fits on tuning data only, compares model and rule on the test halves
-and writes evals/results/measure-model-<date>.json; with --ship the model goes to
+and which needs does it serve? Fits on the outside sets' tuning halves and on the seed sentences
+(each seed document held out from the model that judges it), compares model and rule on what it did
+not fit on, and writes evals/results/measure-model-<date>.json; with --ship the model goes to
 rag/match/models/measures.json, where it decides instead of the rule.
 
-Training data (only sentences that name a kind of need: the model judges among those; each set's
-tuning split only), read from ../shared/bench:
+Training data (only sentences that name a kind of need: the model judges among those), the outside
+sets' tuning halves read from ../shared/bench:
 
 - evals/match/laws_sentences.jsonl: sentences of business-related regulations labelled by the rules
   of the seed gold (a government body commits to a concrete support a business can use);
@@ -97,7 +98,7 @@ def fit(rows: list[Row]) -> tuple[MeasureModel, dict[str, Any]]:
 
 
 # one model, one per document (held out), the rule (None), or a finder of measures
-Models = MeasureModel | dict[str, MeasureModel] | None | Any
+Models = Any  # a MeasureModel, one per document {doc: MeasureModel}, None (the rule), or a finder
 
 
 def _model_for(models: Models, doc_id: str) -> MeasureModel | None:
@@ -120,6 +121,9 @@ def profile_scores(qa: Any, profiles: list[dict[str, Any]], models: Models) -> d
 
 def held_out_fits(base: list[Row], by_doc: dict[str, list[Row]]) -> dict[str, MeasureModel]:
     """For each seed document, the models fitted on everything but that document's sentences."""
+    if not any(by_doc.values()):  # no seed sentence to hold out: one model judges them all
+        one = fit(base)[0]
+        return dict.fromkeys(by_doc, one)
     return {doc: fit(base + [r for other, rows in by_doc.items() if other != doc for r in rows])[0]
             for doc in by_doc}
 
@@ -158,7 +162,6 @@ def main() -> None:
     gold = [json.loads(x) for x in Path("evals/match/seed.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
     outside = {split: outside_rows(Path(args.shared), split) for split in ("tuning", "test")}
 
-    # The seed documents' own sentences, each document's held out from the models that judge it.
     # the seed documents' own sentences, each document's held out from the models that judge it
     seed_by_doc = seed_rows_by_doc()
     seed_docs = sorted(seed_by_doc)

@@ -50,7 +50,8 @@ _AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元|\d+(?:\.\d+)?\s*[%％]|�
 
 def signs(sentence: str, heading: str = "", context: str = "") -> dict[str, float]:
     """What the model reads besides the characters: the signs of an offer and of its absence (context:
-    the paragraph before the sentence, where a proposal may have been introduced)."""
+    the text of its chunk (its paragraph, or the part of a long one) before it, where a proposal may
+    have been introduced)."""
     s = sentence.strip()
     section = heading.split(" > ")[-1] if heading else ""
     offer = bool(OFFER.search(s))

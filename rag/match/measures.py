@@ -74,6 +74,11 @@ class Measure:
                    paragraph=paragraph)
 
 
+def amounts_in(sentence: str) -> tuple[str, ...]:
+    """The amounts, ratios and caps a sentence states, exactly as written."""
+    return tuple(dict.fromkeys(m.group(0).strip() for m in _AMOUNT.finditer(sentence)))
+
+
 def needs_of(text: str) -> tuple[str, ...]:
     return tuple(need for need, pattern in _NEED_PATTERNS.items() if pattern.search(text))
 
@@ -94,7 +99,7 @@ def judge(sentence: str, heading: str = "", model: MeasureModel | None | str = _
           context: str = "") -> tuple[str, ...]:
     """The kinds of need a sentence offers support for; () when it is no measure (a target, a fact, a
     proposal, an order). The shipped model judges (rag.match.measure_model), or the rule before one
-    was trained or when model is None (context: its paragraph before it)."""
+    was trained or when model is None (context: its chunk's text before it)."""
     found = needs_of(sentence)
     if not found:
         return ()
@@ -124,7 +129,7 @@ def measures_of(chunks: Iterable[Chunk], model: MeasureModel | None | str = _SHI
             out.append(Measure(
                 doc_id=chunk.doc_id, start=chunk.start + s, end=chunk.start + e, text=sentence.strip(),
                 needs=needs, conditions=tuple(dict.fromkeys(m.group(0) for m in _CONDITION.finditer(sentence))),
-                amounts=tuple(dict.fromkeys(m.group(0).strip() for m in _AMOUNT.finditer(sentence))),
+                amounts=amounts_in(sentence),
                 period=next((m.group(0) for m in _PERIOD.finditer(sentence)), ""),
                 headings=chunk.heading_path, chunk_start=chunk.start, chunk_end=chunk.end, paragraph=chunk.text,
             ))
