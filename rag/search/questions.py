@@ -101,11 +101,12 @@ class QuestionSearch:
         # places around it (广州市's), not of 鹿城's reply on designers.
         own = places_in(question, facets["places"]) or places_named(question, facets["places"])
         said = [] if filters or named or own else conversation_places(history, facets["places"])
-        around = coverage_of(self.retriever.view.snapshot()).docs_around(said) if said else None
+        snap = self.retriever.view.snapshot()
+        around = coverage_of(snap).docs_around(said) if said else None
         if around is not None and not around:  # a place no document concerns (东莞): say so, as asked there
             query = f"{query} {''.join(dict.fromkeys(said))}"
         around = [d for d in around or [] if d not in exclude]
-        if around:
+        if around and len(around) < len(snap.doc_meta):  # (all of them: nothing to narrow)
             filters = replace(filters or Filters(), docs=tuple(around))
         view = self.retriever.view
         terms = query_terms(query, view.bm25.idf, view.bm25.df)
