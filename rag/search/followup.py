@@ -27,9 +27,11 @@ _EN_PRONOUN = re.compile(r"\b(it|its|they|their|them|those|these|that one|the sa
 _EN_PROPER = re.compile(r"(?<=\s)[A-Z][a-z]{2,}")
 _EN_WORD = re.compile(r"[A-Za-z]+")
 # Nouns that name no topic of their own: what a follow-up asks about the topic before it.
-_GENERIC = {"政策", "文件", "规定", "问题", "情况", "内容", "时候", "时间", "东西", "事情", "方面", "地方",
-            "补贴", "补助", "奖励", "资金", "金额", "条件", "标准", "电话", "部门", "单位", "名字",
-            "要求", "措施", "办法", "流程", "材料", "期限", "多少", "怎么", "什么",
+# What a question asks for, whatever its topic (补贴, 条件, 电话).
+_ASKED = {"政策", "文件", "规定", "问题", "情况", "内容", "时候", "时间", "东西", "事情", "方面", "地方",
+          "补贴", "补助", "奖励", "资金", "金额", "条件", "标准", "电话", "部门", "单位", "名字",
+          "要求", "措施", "办法", "流程", "材料", "期限", "多少", "怎么", "什么"}
+_GENERIC = _ASKED | {
             # verbs any question may use
             "申请", "申报", "办理", "提供", "支持", "扶持", "发布", "印发", "到期", "开始", "结束", "需要",
             "可以", "能够", "享受", "给予", "联系", "咨询", "负责", "知道", "告诉", "请问", "还有", "具体",
@@ -109,6 +111,9 @@ def condense(question: str, history: Sequence[dict[str, Any]] | None, industries
     When the follow-up names a place, the earlier question's places are dropped, so "那平湖呢？"
     after a question about 狮岭 asks the same thing about 平湖 instead of about both; the earlier
     industry words (皮具) go too, since another place's documents speak of their own industry.
+    When it names a topic of its own ("人才方面呢？" after "狮岭参加展会有补贴吗？"), that topic takes
+    the place of the earlier one: of the earlier question only its places and what it asked for
+    (补贴, 条件, 多少) remain.
     """
     q = question.strip()
     previous = topic_turn(history, known_places)
@@ -120,4 +125,14 @@ def condense(question: str, history: Sequence[dict[str, Any]] | None, industries
             previous = re.sub(re.escape(word) + r"(?:镇|市|区|县|乡|街道|产业|行业|企业)?", "", previous)
     # The words that point back ("那…呢") are not what is asked about.
     own = _CUE_WORDS.sub("", q).strip() or q
-    return f"{own} {previous}"
+    if _topics(own):
+        places = set(places_in(previous, known_places))
+        previous = " ".join(w for w, flag in pos_tags(previous) if w in places or w in _ASKED or flag in ("ns", "nt"))
+    return f"{own} {previous}".strip()
+
+
+def _topics(text: str) -> list[str]:
+    """The specific content words of a question (设计人才, 展位费): not places, not words any question
+    may use (补贴, 条件, 申请)."""
+    return [w for w, flag in pos_tags(text) if len(w) >= 2 and flag.startswith(_TOPICAL) and flag not in ("ns", "nt")
+            and w not in _GENERIC and not _modal_verb(w, flag)]

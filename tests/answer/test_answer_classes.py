@@ -225,9 +225,21 @@ def test_a_yes_no_follow_up_asks_about_the_topic_before_it(seed_qa: PolicyQA) ->
         assert first in condense(question, history), question
     answer = seed_qa.ask("有没有具体的补贴金额？", history=history)
     assert answer.citations and {c.doc for c in answer.citations} <= {LUCHENG}
-    # and the turn after it still asks about 鹿城
+    # and the turn after it still asks about 鹿城, now of its own topic (招工, not 数字化改造)
     history += [{"role": "user", "content": "有没有具体的补贴金额？"}, {"role": "assistant", "content": answer.text}]
-    assert first in condense("那招工方面政府能帮什么？", history)
+    facets = seed_qa.retriever.facets()
+    query = condense("那招工方面政府能帮什么？", history, facets["industries"], facets["places"])
+    assert "鹿城" in query and "招工" in query and "数字化" not in query
+
+
+def test_a_follow_up_naming_its_own_topic_replaces_the_topic_before_it(seed_qa: PolicyQA) -> None:
+    history = [{"role": "user", "content": "我是狮岭做皮具的，参加展会有补贴吗？"},
+               {"role": "assistant", "content": "……"}]
+    facets = seed_qa.retriever.facets()
+    query = condense("人才方面呢？", history, facets["industries"], facets["places"])
+    assert "人才" in query and "狮岭" in query and "补贴" in query and "展会" not in query
+    answer = seed_qa.ask("人才方面呢？", history=history)
+    assert answer.citations and "人才" in answer.text and "展会" not in answer.text
 
 
 def test_a_follow_up_to_a_follow_up_keeps_the_first_topic(seed_qa: PolicyQA) -> None:
