@@ -52,17 +52,6 @@ def _modal_verb(word: str, flag: str) -> bool:
 _QUOTED = re.compile(r"[“\"《「][^”\"》」]{2,}[”\"》」]")
 
 
-def topic_turn(history: Sequence[dict[str, Any]] | None, known: Collection[str] = ()) -> str:
-    """The question a follow-up refers to: the latest user turn, or, when that was itself a follow-up
-    ("是正式发布的吗？" then "谁发的？"), the latest one that named its topic; at most 4 turns back."""
-    asked = [str(t.get("content", "")).strip() for t in (history or []) if t.get("role") == "user"]
-    asked = [a for a in asked if a]
-    for turn in reversed(asked[-4:]):
-        if not is_followup(turn, known):
-            return turn
-    return asked[-1] if asked else ""
-
-
 def has_subject(question: str, known: Collection[str] = ()) -> bool:
     """Whether a Chinese question names its own topic: a place, a named document, or at least one
     specific noun (设计人才, 展位费) besides words any follow-up may use (补贴, 条件, 电话)."""
@@ -115,10 +104,17 @@ def condense(question: str, history: Sequence[dict[str, Any]] | None, industries
     the place of the earlier one: of the earlier question only its places and what it asked for
     (补贴, 条件, 多少) remain.
     """
-    q = question.strip()
-    previous = topic_turn(history, known_places)
-    if not previous or not is_followup(q, known_places):
+    asked = [str(t.get("content", "")).strip() for t in (history or []) if t.get("role") == "user"]
+    return _condense(question.strip(), [a for a in asked if a][-4:], industries, known_places)
+
+
+def _condense(q: str, asked: list[str], industries: Collection[str], known_places: Collection[str]) -> str:
+    """condense, with the user's earlier questions (oldest first). The question before a follow-up is
+    taken as it was understood: a follow-up itself ("人才方面呢？"), condensed against the ones before
+    it, so "那平湖呢？" then asks about 平湖's talent support, not about what came before that."""
+    if not asked or not is_followup(q, known_places):
         return q
+    previous = _condense(asked[-1], asked[:-1], industries, known_places)
     if places_in(q, known_places):
         for word in sorted(set(places_in(previous, known_places)) | set(industries), key=len, reverse=True):
             # with the suffix that belongs to it: 狮岭(镇), 皮具(产业)

@@ -240,6 +240,10 @@ def test_a_follow_up_naming_its_own_topic_replaces_the_topic_before_it(seed_qa: 
     assert "人才" in query and "狮岭" in query and "补贴" in query and "展会" not in query
     answer = seed_qa.ask("人才方面呢？", history=history)
     assert answer.citations and "人才" in answer.text and "展会" not in answer.text
+    # the turn after asks of that topic as it was understood: 平湖's talent support, not its fairs
+    history += [{"role": "user", "content": "人才方面呢？"}, {"role": "assistant", "content": answer.text}]
+    query = condense("那平湖呢？", history, facets["industries"], facets["places"])
+    assert "平湖" in query and "人才" in query and "展会" not in query and "狮岭" not in query
 
 
 def test_a_follow_up_to_a_follow_up_keeps_the_first_topic(seed_qa: PolicyQA) -> None:
