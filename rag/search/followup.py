@@ -58,9 +58,7 @@ def has_subject(question: str, known: Collection[str] = ()) -> bool:
     if any(k and k in question for k in known) or _QUOTED.search(question):
         return True
     # a place or organisation, or any specific content word
-    return any(len(w) >= 2 and (flag in ("ns", "nt") or (flag.startswith(_TOPICAL) and w not in _GENERIC
-                                                          and not _modal_verb(w, flag)))
-               for w, flag in pos_tags(question))
+    return any(len(w) >= 2 and flag in ("ns", "nt") for w, flag in pos_tags(question)) or bool(_topics(question))
 
 
 def is_followup(question: str, known: Collection[str] = ()) -> bool:
