@@ -13,6 +13,7 @@ import time
 import urllib.request
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from evals.match_eval import score
 from evals.splits import select
@@ -31,6 +32,18 @@ SYSTEM = ("你是政务咨询窗口工作人员。判断一句话是否是政府
           "只是鼓励企业自己做某事而政府不做什么。只回答“是”或“否”。")
 
 
+def ask(base_url: str, title: str, heading: str, sentence: str, **extra: Any) -> dict[str, Any]:
+    """The bundled model's first choice when asked whether a sentence is a measure (extra: request
+    fields such as logprobs)."""
+    user = (f"文件：{title}\n章节：{heading.split(' > ')[-1]}\n句子：{sentence}\n"
+            "这句话是政府给企业的具体扶持措施吗？")
+    body = json.dumps({"model": "local", "max_tokens": 2, "temperature": 0, **extra, "messages": [
+        {"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]}).encode()
+    request = urllib.request.Request(base_url + "/chat/completions", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=300) as r:
+        return dict(json.load(r)["choices"][0])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", default="0.5b")
@@ -44,14 +57,8 @@ def main() -> None:
             sentence = chunk.text[s:e].strip()
             if not needs_of(sentence):
                 continue
-            user = (f"文件：{doc.meta.get('title', '')}\n章节：{chunk.heading_path.split(' > ')[-1]}\n"
-                    f"句子：{sentence}\n这句话是政府给企业的具体扶持措施吗？")
-            body = json.dumps({"model": "local", "max_tokens": 2, "temperature": 0, "messages": [
-                {"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]}).encode()
-            request = urllib.request.Request(server.base_url + "/chat/completions", body,
-                                             {"Content-Type": "application/json"})
-            with urllib.request.urlopen(request, timeout=300) as r:
-                answer = json.load(r)["choices"][0]["message"]["content"].strip()
+            choice = ask(server.base_url, str(doc.meta.get("title", "")), chunk.heading_path, sentence)
+            answer = choice["message"]["content"].strip()
             said[f"{doc.doc_id}:{chunk.start + s}"] = answer.startswith("是")
     seconds = (time.perf_counter() - t0) / max(len(said), 1)
     server.stop()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import urllib.request
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -47,22 +46,15 @@ def _vectors(rows: list[Row]) -> np.ndarray:
 
 
 def _llm_probs(rows: list[Row], titles: list[str], size: str, models: Path) -> np.ndarray:
-    from evals.llm_measures import SYSTEM
+    from evals.llm_measures import ask
     from rag.answer.generation.local_model import start
 
     server = start(size, models, 2)
     out = []
     try:
         for (sentence, heading, *_), title in zip(rows, titles, strict=True):
-            user = (f"文件：{title}\n章节：{heading.split(' > ')[-1]}\n句子：{sentence}\n"
-                    "这句话是政府给企业的具体扶持措施吗？")
-            body = json.dumps({"model": "local", "max_tokens": 1, "temperature": 0, "logprobs": True,
-                               "top_logprobs": 10, "messages": [{"role": "system", "content": SYSTEM},
-                                                                {"role": "user", "content": user}]}).encode()
-            request = urllib.request.Request(server.base_url + "/chat/completions", body,
-                                             {"Content-Type": "application/json"})
-            with urllib.request.urlopen(request, timeout=300) as r:
-                top = json.load(r)["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
+            choice = ask(server.base_url, title, heading, sentence, max_tokens=1, logprobs=True, top_logprobs=10)
+            top = choice["logprobs"]["content"][0]["top_logprobs"]
             lp = {t["token"]: t["logprob"] for t in top}
             yes, no = math.exp(lp.get("是", -30.0)), math.exp(lp.get("否", -30.0))
             out.append(yes / (yes + no))

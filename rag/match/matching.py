@@ -19,6 +19,8 @@ from rag.match.measures import FINDER, NEEDS, Measure, measures_of
 from rag.search.places import Coverage, coverage_of
 from rag.types import Chunk, Citation
 
+__all__ = ["FACTS", "NEEDS", "Match", "MatchResult", "Matcher", "Profile", "UnknownNeed", "check_facts", "parse_facts"]
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -54,9 +56,6 @@ class MatchResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"place": list(self.place), "measures": [m.to_json() for m in self.matches], "notice": self.notice}
-
-
-__all__ = ["FACTS", "NEEDS", "Match", "MatchResult", "Matcher", "Profile", "UnknownNeed", "check_facts", "parse_facts"]
 
 
 class UnknownNeed(ValueError):

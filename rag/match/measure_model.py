@@ -1,7 +1,8 @@
 """How likely a sentence is a measure (政策措施) a business can use, and which kinds of need it serves.
 
-Two logistic regressions, trained by `make train-measures` (evals/train_measures.py) on the tuning
-halves of the hand-labelled sentences and stored as plain numbers in rag/match/models/measures.json
+Two logistic regressions, trained by `make train-measures` (evals/train_measures.py) on the
+hand-labelled sentences of evals/match/ (the outside sets' tuning halves and the seed sentences) and
+stored as plain numbers in rag/match/models/measures.json
 with a data card beside it; nothing is fitted at run time:
 
 - the measure model reads the signs of an offer and of its absence and the character n-grams of the

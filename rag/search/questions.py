@@ -99,8 +99,9 @@ class QuestionSearch:
         # The place a user gave earlier stays the conversation's place until they name another: after
         # "白云区做女装的，…", "有没有培训设计师的？" is asked of the documents of 白云区 and of the
         # places around it (广州市's), not of 鹿城's reply on designers.
-        own = places_in(question, facets["places"]) or places_named(question, facets["places"])
-        said = [] if filters or named or own else conversation_places(history, facets["places"])
+        said = [] if filters or named or not history else conversation_places(history, facets["places"])
+        if said and (places_in(question, facets["places"]) or places_named(question, facets["places"])):
+            said = []  # the question names a place of its own
         snap = self.retriever.view.snapshot()
         around = coverage_of(snap).docs_around(said) if said else None
         if around is not None and not around:  # a place no document concerns (东莞): say so, as asked there
