@@ -13,6 +13,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from rag.index.lexical import in_dictionary, pos_tags
+from rag.search.terms import is_chinese
 
 # Words that point back at an earlier turn: "那…呢", "它/该/这些", "类似的", "what about".
 _POINTS_BACK = re.compile(
@@ -119,7 +120,7 @@ def _condense(q: str, asked: list[str], industries: Collection[str], known_place
             previous = re.sub(re.escape(word) + r"(?:镇|市|区|县|乡|街道|产业|行业|企业)?", "", previous)
     # The words that point back ("那…呢") are not what is asked about.
     own = _CUE_WORDS.sub("", q).strip() or q
-    if _topics(own):
+    if is_chinese(own) and _topics(own):  # ("And in Shiling?" names a place, not a topic)
         places = set(places_in(previous, known_places))
         previous = " ".join(w for w, flag in pos_tags(previous) if w in places or w in _ASKED or flag in ("ns", "nt"))
     return f"{own} {previous}".strip()

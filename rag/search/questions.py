@@ -93,7 +93,7 @@ class QuestionSearch:
         named = tuple((d, a) for d, a in self.retriever.docs_named(question) if d not in exclude) if not filters else ()
         if not filters and query != question:
             # A follow-up that names a place ("那平湖呢？") is about that place's documents.
-            places = tuple(places_in(question, facets["places"]))
+            places = tuple(places_in(question, facets["places"]) or places_named(question, facets["places"]))
             docs = [d for d in (self.retriever.docs_about(places) if places else []) if d not in exclude]
             filters = replace(filters or Filters(), docs=tuple(docs)) if docs else filters
         # The place a user gave earlier stays the conversation's place until they name another: after

@@ -244,6 +244,12 @@ def test_a_follow_up_naming_its_own_topic_replaces_the_topic_before_it(seed_qa: 
     history += [{"role": "user", "content": "人才方面呢？"}, {"role": "assistant", "content": answer.text}]
     query = condense("那平湖呢？", history, facets["industries"], facets["places"])
     assert "平湖" in query and "人才" in query and "展会" not in query and "狮岭" not in query
+    # an English follow-up keeps what the question before it asked
+    english = [{"role": "user", "content": "What support is there for Pinghu luggage makers exhibiting abroad?"},
+               {"role": "assistant", "content": "……"}]
+    assert "exhibiting" in condense("And in Shiling?", english, facets["industries"], facets["places"])
+    answer = seed_qa.ask("And in Shiling?", history=english)  # 狮岭's documents, not 平湖's
+    assert (answer.citations or answer.related) and all(c.doc == SHILING for c in answer.citations or answer.related)
 
 
 def test_a_follow_up_to_a_follow_up_keeps_the_first_topic(seed_qa: PolicyQA) -> None:
