@@ -94,10 +94,12 @@ eval: install
 	done
 	$(BIN)/python -m evals.quality --results evals/results
 
-# 政策匹配 against evals/match/: the seed profiles (measure recall, precision, amounts, wrong places) and the
-# hand-labelled sentences of the ncp notices; test split first. Writes evals/results/match-*.json.
+# 政策匹配 against evals/match/: the seed profiles (measure recall, precision, amounts, wrong places), the
+# profiles over 14 ncp notices (test only) and the hand-labelled sentences of the ncp notices; test split
+# first. Writes evals/results/match-*.json.
 eval-match: install
 	$(BIN)/python -m evals.match_eval --out evals/results/match-seed.json
+	$(BIN)/python -m evals.match_ncp --shared $(SHARED) --out evals/results/match-ncp-profiles.json
 	$(BIN)/python -m evals.match_sentences --shared $(SHARED) --out evals/results/match-ncp-sentences.json
 
 # The answer model (rag/answer/models/answerer.json + answerer.md) from the tuning split only.

@@ -51,14 +51,18 @@ def region_of(first_line: str) -> str:
     return best[2] if best else "全国"
 
 
-def build_ncp(corpus: Path, folder: Path) -> tuple[Catalog, dict[str, Any]]:
+def build_ncp(corpus: Path, folder: Path, only: dict[str, str] | None = None) -> tuple[Catalog, dict[str, Any]]:
+    """The notices' catalog (only: just these files, each with the place given, not the one read off its
+    first line)."""
     catalog = Catalog(folder / "catalog.sqlite")
     t0, find = time.perf_counter(), 0.0
     n_chunks = 0
     regions: dict[str, str] = {}
     for path in sorted(corpus.glob("*.txt")):
+        if only is not None and path.name not in only:
+            continue
         first = next((ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()), "")
-        regions[path.name] = region_of(first[:80])
+        regions[path.name] = only[path.name] if only is not None else region_of(first[:80])
         doc = load_file(path, {"title": first.strip()[:80], "region": regions[path.name]})
         chunks = chunk_document(doc)
         n_chunks += len(chunks)

@@ -13,6 +13,7 @@ import argparse
 import json
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,23 +31,35 @@ def _span(text: str, evidence: str) -> tuple[int, int] | None:
 
 def score(qa: PolicyQA, profiles: list[dict[str, Any]], matcher: Matcher | None = None) -> dict[str, Any]:
     """The figures over some gold profiles (with the service's matcher unless another is given)."""
+    meta = {d["doc"]: d for d in qa.documents()}
+
+    def gold_spans(item: dict[str, Any]) -> list[tuple[str, int, int, str | None]]:
+        out = []
+        for g in item.get("gold", []):
+            doc = qa.document(g["doc"])
+            span = _span(doc.text, g["evidence"]) if doc else None
+            if span:
+                out.append((g["doc"], *span, g.get("amount")))
+        return out
+
+    return score_spans(profiles, matcher or qa.matcher, meta, gold_spans)
+
+
+def score_spans(profiles: list[dict[str, Any]], matcher: Matcher, meta: dict[str, dict[str, Any]],
+                gold_spans: Callable[[dict[str, Any]], list[tuple[str, int, int, str | None]]]) -> dict[str, Any]:
+    """The figures, with each profile's gold measures as spans (document, start, end, amount) and the
+    documents' metadata (their places) as the matcher's index holds them."""
     found_gold = total_gold = right = listed = wrong_place = amounts_ok = amounts_total = 0
     per: list[dict[str, Any]] = []
     times: list[float] = []
-    meta = {d["doc"]: d for d in qa.documents()}
     places = Places(str(m.get("region") or "") for m in meta.values())
     for item in profiles:
         p = item["profile"]
         profile = Profile(p["region"], p.get("industry", ""), tuple(p.get("needs") or ()), p.get("facts") or {})
         t = time.perf_counter()
-        result = (matcher or qa.matcher).match(profile)
+        result = matcher.match(profile)
         times.append(time.perf_counter() - t)
-        gold = []
-        for g in item.get("gold", []):
-            doc = qa.document(g["doc"])
-            span = _span(doc.text, g["evidence"]) if doc else None
-            if span:
-                gold.append((g["doc"], *span, g.get("amount")))
+        gold = gold_spans(item)
         got = [(m.measure.doc_id, m.measure.start, m.measure.end, m) for m in result.matches]
         # a measure listed under two needs is one measure
         seen: dict[tuple[str, int, int], Any] = {}

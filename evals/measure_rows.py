@@ -7,6 +7,7 @@ kept here); the seed set from the project's own corpus/.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +17,16 @@ from rag.ingest.loading import load_file
 from rag.match.measures import needs_of
 
 SEED_SENTENCES = Path("evals/match/seed_sentences.jsonl")
+NCP_PROFILE_DOCS = Path("evals/match/ncp_match_docs.json")  # the notices of the ncp profiles
 Row = tuple[str, str, int, list[str], str]  # sentence, heading, label, needs it serves, chunk before it
 NeedRow = tuple[str, str, int, int]  # sentence, a need its words name, how many needs it names, label
 
 
-def sentence_rows(corpus: Path, labels: Path, name: str, split: str | None) -> list[Row]:
-    """Labelled sentences of one split (all of them when split is None)."""
-    return labelled_rows(corpus, select([json.loads(x) for x in labels.read_text(encoding="utf-8").splitlines()
-                                 if x.strip()], name, split))
+def sentence_rows(corpus: Path, labels: Path, name: str, split: str | None, leave_out: Collection[str] = ()
+                  ) -> list[Row]:
+    """Labelled sentences of one split (all of them when split is None), but those of the documents left out."""
+    items = select([json.loads(x) for x in labels.read_text(encoding="utf-8").splitlines() if x.strip()], name, split)
+    return labelled_rows(corpus, [i for i in items if i["doc"] not in leave_out])
 
 
 def labelled_rows(corpus: Path, items: list[dict[str, Any]]) -> list[Row]:
@@ -55,11 +58,13 @@ def need_rows(rows: list[Row]) -> list[NeedRow]:
 
 
 def outside_rows(shared: Path, split: str) -> dict[str, list[Row]]:
-    """One split of the regulation and ncp sets, the sentences that name a need (those the model judges)."""
+    """One split of the regulation and ncp sets, the sentences that name a need (those the model judges),
+    but none of the notices the ncp profiles are scored on (evals/match_ncp.py): nothing learns them."""
     bench = shared / "bench"
+    held = set(json.loads(NCP_PROFILE_DOCS.read_text(encoding="utf-8")))
     sets = {"laws": (bench / "laws" / "corpus", Path("evals/match/laws_sentences.jsonl"), "laws-sentences"),
             "ncp": (bench / "ncp" / "corpus", Path("evals/match/ncp_sentences.jsonl"), "ncp-sentences")}
-    return {name: [r for r in sentence_rows(*where, split) if needs_of(r[0])] for name, where in sets.items()}
+    return {name: [r for r in sentence_rows(*where, split, held) if needs_of(r[0])] for name, where in sets.items()}
 
 
 def seed_items() -> list[dict[str, Any]]:

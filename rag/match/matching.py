@@ -14,7 +14,7 @@ from typing import Any
 
 from rag.index.index_view import LexicalView, Snapshot, as_list
 from rag.match.fit import FACTS, check_facts, fit_of, parse_facts
-from rag.match.industries import family, names_other_industry
+from rag.match.industries import family, names_other_industry, names_other_sector, sectors
 from rag.match.measures import FINDER, NEEDS, Measure, measures_of
 from rag.search.places import Coverage, coverage_of
 from rag.types import Chunk, Citation
@@ -108,7 +108,7 @@ class Matcher:
         covering = [d for d in meta if coverage.covers(d, place)]
         if not covering:
             return MatchResult(profile, place, (), f"现有文件未涉及{where}，没有找到适用的政策措施。")
-        wanted = family(profile.industry)
+        wanted, sector = family(profile.industry), sectors(profile.industry)
         # a document that names no industry is for every industry
         docs = [d for d in covering if not wanted or not _industries(meta[d]) or wanted & _industries(meta[d])]
         if not docs:
@@ -120,7 +120,8 @@ class Matcher:
             for doc in docs:
                 m = meta[doc]
                 for measure in found.get(doc, []):
-                    if need not in measure.needs or (wanted and names_other_industry(measure.text, wanted)):
+                    if need not in measure.needs or (wanted and names_other_industry(measure.text, wanted)) \
+                            or (sector and names_other_sector(measure.text, sector)):
                         continue
                     fit, why = fit_of(measure, profile.facts)
                     trade = "、".join(as_list(m.get("industry"))) or "不限"

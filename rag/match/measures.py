@@ -41,7 +41,11 @@ _CONDITION = re.compile(r"(?:(?:^|(?<=[，。；：、（(\s]))对(?![接于外�
 _AMOUNT = re.compile(
     r"(?:最高|不超过|不高于|最多|每[家个人项年次]|超过?|约|累计|达)*"
     r"(?:\d+(?:[.,]\d+)?\s*(?:万亿|亿|千万|百万|万|千)?\s*元|\d+(?:\.\d+)?\s*[%％]|百分之[零〇一二两三四五六七八九十点]+"
-    r"|[一二两三四五六七八九十百千]+(?:万|亿)元)")
+    r"|[一二两三四五六七八九十百千]+(?:万|亿)元|\d+(?:\.\d+)?\s*个百分点)"
+    # how long a relief lasts (缓缴3个月, 延长至8年), not a year or a plan's span (2020年, 三年行动)
+    r"|(?<![\d〇零一二两三四五六七八九十])(?:\d{1,2}|[一二两三四五六七八九十半]{1,3})\s*(?:个月|年)"
+    r"(?!行动|计划|规划|以来|以上|以下|来|前|后|级|度|底|初|间|起)"
+    r"|减半|全额")
 _PERIOD = re.compile(r"\d{4}\s*[-—至到]\s*\d{4}\s*年|\d{4}\s*年(?:起|前|底|内|\d{1,2}\s*月(?:\d{1,2}\s*日)?(?:前|起)?)")
 
 
@@ -141,4 +145,4 @@ def measure_rows(chunks: Sequence[Chunk]) -> list[dict[str, Any]]:
 
 
 # Rename when what measures_of finds changes: the next ingest finds every document's measures again.
-FINDER = MeasureFinder(f"measures-1:{model_id()}", measure_rows)
+FINDER = MeasureFinder(f"measures-2:{model_id()}", measure_rows)

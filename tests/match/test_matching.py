@@ -108,6 +108,26 @@ def test_conditions_the_profile_decides() -> None:
         parse_facts(["人数=3"])
 
 
+def test_reliefs_state_how_long_and_how_much_as_written() -> None:
+    text = "对中小企业，社会保险费缓缴3个月，房产税减半征收，贷款利率下调0.5个百分点，亏损结转年限延长至8年。"
+    (measure,) = measures_of([Chunk("x.txt", 0, len(text), text)])
+    assert measure.amounts == ("3个月", "减半", "0.5个百分点", "8年")
+    # a year, a plan's span and a condition are no amounts
+    from rag.match.measures import amounts_in
+
+    assert amounts_in("2020年起实施三年行动计划，招用失业6个月以上人员的给予补贴") == ()
+
+
+def test_a_measure_for_other_trades_is_not_listed_for_this_one() -> None:
+    from rag.match.industries import names_other_sector, sectors
+
+    assert sectors("餐饮") == {"住宿餐饮"} and sectors("女鞋") == {"制造业"} and sectors("软件") == set()
+    lodging = "对住宿餐饮、文体娱乐、交通运输、旅游等行业企业，给予一次性补贴。"
+    assert names_other_sector(lodging, sectors("皮鞋")) and not names_other_sector(lodging, sectors("酒店"))
+    # a trade named as a service on offer is no limit on who benefits
+    assert not names_other_sector("完善配套物流等方式打通境外销售渠道。", sectors("箱包"))
+
+
 def test_targets_and_statistics_are_not_measures() -> None:
     text = "到2026年，箱包产业规上工业总产值达到50亿元以上。全镇现有皮具企业8000余家。组织企业参加广交会等展会。"
     assert [m.text for m in measures_of([Chunk("x.txt", 0, len(text), text)])] == ["组织企业参加广交会等展会。"]
