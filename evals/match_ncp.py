@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from evals.bench_match import build_ncp
 from evals.match_eval import score_spans
 from rag.index.index_view import LexicalView
 from rag.match.matching import Matcher
+from rag.match.measures import Measure
+from rag.types import Chunk
 
 HERE = Path("evals/match")
 
@@ -42,7 +45,8 @@ def gold_of(profile: dict[str, Any], labels: list[dict[str, Any]], regions: dict
             and (not x["industries"] or kinds & set(x["industries"]))]
 
 
-def evaluate(shared: Path) -> dict[str, Any]:
+def evaluate(shared: Path, find: Callable[[list[Chunk]], list[Measure]] | None = None) -> dict[str, Any]:
+    """The figures over the ncp profiles (find: read the measures with this instead of the shipped finder)."""
     regions: dict[str, str] = json.loads((HERE / "ncp_match_docs.json").read_text(encoding="utf-8"))
     labels, profiles = _lines(HERE / "ncp_match_sentences.jsonl"), _lines(HERE / "ncp_profiles.jsonl")
     with tempfile.TemporaryDirectory() as tmp:
@@ -50,7 +54,7 @@ def evaluate(shared: Path) -> dict[str, Any]:
         try:
             view = LexicalView(catalog)
             meta = view.snapshot().doc_meta
-            report = score_spans(profiles, Matcher(view), meta, lambda p: gold_of(p, labels, regions))
+            report = score_spans(profiles, Matcher(view, find=find), meta, lambda p: gold_of(p, labels, regions))
         finally:
             catalog.close()
     return {"documents": built["documents"], "paragraphs": built["paragraphs"], **report}

@@ -46,7 +46,7 @@ import numpy as np
 from evals.measure_rows import Row, labelled, need_rows, outside_rows, seed_items, seed_rows_by_doc
 from evals.splits import select
 from rag.match.measure_model import MODEL_PATH, MeasureModel, features, need_features
-from rag.match.measures import _NEED_PATTERNS, judge, needs_of, rule_offer
+from rag.match.measures import _NEED_PATTERNS, judge, measures_of, needs_of, rule_offer
 
 
 def _prf(y: np.ndarray, said: np.ndarray) -> dict[str, float]:
@@ -110,7 +110,6 @@ def profile_scores(qa: Any, profiles: list[dict[str, Any]], models: Models) -> d
     a dict: each document judged by its own model, one that never saw it)."""
     from evals.match_eval import score
     from rag.match.matching import Matcher
-    from rag.match.measures import measures_of
 
     def find(chunks: list[Any]) -> list[Any]:
         return measures_of(chunks, _model_for(models, chunks[0].doc_id)) if chunks else []
@@ -197,6 +196,13 @@ def main() -> None:
                                        "fitted on all five seed documents (has seen them)":
                                            profile_scores(qa, test_profiles, model)}
     qa.close()
+    from evals.match_ncp import evaluate
+
+    def ncp_profiles(decider: MeasureModel | None) -> dict[str, Any]:
+        r = evaluate(Path(args.shared), lambda chunks: measures_of(chunks, decider))
+        return {k: r[k] for k in ("measure_recall", "measure_precision", "amounts_exact", "wrong_place_share")}
+    report["test"]["ncp profiles (notices no model learned)"] = {"model": ncp_profiles(model),
+                                                                 "rule": ncp_profiles(None)}
     seed_rows = [(doc, r) for doc, rows in seed_by_doc.items() for r in rows]
     ys = np.array([r[2] for _, r in seed_rows]).astype(bool)
     report["test"]["seed sentences, each document held out"] = {
