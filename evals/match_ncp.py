@@ -45,6 +45,21 @@ def gold_of(profile: dict[str, Any], labels: list[dict[str, Any]], regions: dict
             and (not x["industries"] or kinds & set(x["industries"]))]
 
 
+def agreement() -> dict[str, Any]:
+    """How far a second labeller's gold (ncp_match_sentences_2.jsonl, labelled blind) agrees with the
+    first's, scored as the matcher is: the recall and precision a system that judged every sentence as
+    a careful person does could expect."""
+    regions: dict[str, str] = json.loads((HERE / "ncp_match_docs.json").read_text(encoding="utf-8"))
+    first, second = _lines(HERE / "ncp_match_sentences.jsonl"), _lines(HERE / "ncp_match_sentences_2.jsonl")
+    found = total = right = listed = 0
+    for profile in _lines(HERE / "ncp_profiles.jsonl"):
+        gold = {g[:3] for g in gold_of(profile, first, regions)}
+        said = {g[:3] for g in gold_of(profile, second, regions)}
+        found, total = found + len(gold & said), total + len(gold)
+        right, listed = right + len(said & gold), listed + len(said)
+    return {"measure_recall": round(found / max(total, 1), 3), "measure_precision": round(right / max(listed, 1), 3)}
+
+
 def evaluate(shared: Path, find: Callable[[list[Chunk]], list[Measure]] | None = None) -> dict[str, Any]:
     """The figures over the ncp profiles (find: read the measures with this instead of the shipped finder)."""
     regions: dict[str, str] = json.loads((HERE / "ncp_match_docs.json").read_text(encoding="utf-8"))
@@ -69,6 +84,9 @@ def main() -> None:
     print(f"[match/ncp-profiles, test only] profiles={r['profiles']} recall={r['measure_recall']} "
           f"precision={r['measure_precision']} amounts_exact={r['amounts_exact']} ({r['amounts']}) "
           f"wrong_place={r['wrong_place_share']} p50={r['latency_ms']['p50']}ms")
+    r["second labeller against the first"] = two = agreement()
+    print(f"[match/ncp-profiles] a second labeller, blind: recall={two['measure_recall']} "
+          f"precision={two['measure_precision']}")
     if args.out:
         Path(args.out).write_text(json.dumps(r, ensure_ascii=False, indent=1), encoding="utf-8")
 
