@@ -27,6 +27,7 @@ from rag.index.lexical import normalise, pos_tags, tokenize
 from rag.ingest.chunking import heading_level, sentence_spans
 from rag.numbers import values
 from rag.search.english import places_named
+from rag.search.places import coverage_of
 from rag.search.terms import QueryTerms, has_quoted, quoted_terms
 from rag.types import Citation, RetrievedChunk
 
@@ -188,10 +189,16 @@ def answerability(model: AnswerModel, sentences: Sequence[Sentence], sig: dict[s
 
 
 def unknown_place(query: str, chinese: bool, view: LexicalView) -> list[str]:
-    """Places a question names that no indexed document mentions (深圳, or Shenzhen in English)."""
+    """Places a question names that no indexed document mentions (深圳, or Shenzhen in English) and
+    that lie in no document's place: 番禺, never named, is in 广州市, whose plan covers it."""
     if chinese:
-        return unknown_places(query, view.occurs)
-    return [zh for zh in places_named(query, view.facets.get("places", ())) if not view.occurs(zh)]
+        names = unknown_places(query, view.occurs)
+    else:
+        names = [zh for zh in places_named(query, view.facets.get("places", ())) if not view.occurs(zh)]
+    if not names:
+        return []
+    coverage = coverage_of(view.snapshot())
+    return [n for n in names if not any(coverage.covers(doc, coverage.places.resolve(n)) for doc in coverage.regions)]
 
 
 def refused_by_fact(query: str, sentences: Sequence[Sentence], kind: str | None, chinese: bool,

@@ -48,6 +48,13 @@ def test_out_of_scope_place_is_refused_with_related_paragraphs(seed_qa: PolicyQA
     assert not answer.citations and answer.related
 
 
+def test_a_place_inside_a_documents_place_is_not_called_uncovered(seed_qa: PolicyQA) -> None:
+    # 番禺 is named by no document, but the Guangzhou plan covers the whole city
+    answer = seed_qa.ask("番禺区的服装企业有数字化改造支持吗？")
+    assert not answer.refused and "未涉及" not in answer.text
+    assert {c.doc for c in answer.citations} == {"001_4cc97f4c278e948c.txt"}
+
+
 def test_amount_the_documents_do_not_state_is_refused(seed_qa: PolicyQA) -> None:
     answer = seed_qa.ask("企业参加红靴奖设计大赛拿了一等奖，奖金是多少？")
     assert answer.refused
