@@ -22,14 +22,16 @@ from rag.types import Chunk
 # The kinds of support an owner may need, and how a sentence offers each (regular expressions).
 NEEDS: dict[str, str] = {
     "资金": r"资金|补贴|补助|奖励|奖补|资助|专项|经费|减免|返还|奖金|扶持政策|财政|"
-          r"减税|免税|退税|免征|减征|减按|税率|缓缴|延期缴纳|延期申报|免收|收费|费用",
+          r"减税|免税|退税|免征|减征|减按|税率|缓缴|延期缴纳|延期申报|免收|收费|费用|"
+          r"减半|退还|扣除|滞纳金|费率|免费|增值税|所得税|房产税|土地使用税|留抵",
     "用地": r"用地|土地|供地|厂房|产业园|园区|载体|租金|场地|空间|楼宇|安置|物业",
-    "人才": r"人才|用工|招聘|培训|技能|设计师|工匠|职业|校企|学院|高校|院校|实训|稳岗|社会保险|社保|就业",
+    "人才": r"人才|用工|招聘|培训|技能|设计师|工匠|职业|校企|学院|高校|院校|实训|稳岗|社会保险|社保|就业|"
+          r"失业保险|养老保险|工伤保险|参保|招工",
     "数字化": r"数字化|数智|数字经济|智能化|智能制造|技改|技术改造|工业互联网|上云|信息化|产业大脑|自动化|低代码",
     "展会": r"展会|会展|展览|博览会|参展|展销|订货会|市场开拓|开拓市场|直播|电商|交易会|对接会|推介|时装周|走秀|促销|"
           r"参加[^，。；]{0,20}展|[^，。；]{2,12}(?<![发进拓开扩施伸])展(?=[，。、）])",  # 发展 is no fair
     "品牌": r"品牌|商标|设计大赛|名牌|招牌|知名度|宣传|地理标志|大赛|评选|老字号",
-    "融资": r"融资|贷款|信贷|担保|贴息|金融|基金|上市|授信|保险|银行",
+    "融资": r"融资|贷款|信贷|担保|贴息|金融|基金|上市|授信|保险|银行|展期|续贷|还款|还贷|征信",
     "外贸": r"外贸|出口|进口|海关|跨境|国际市场|海外|境外|国际化|RCEP|一带一路|出海",
 }
 _NEED_PATTERNS = {need: re.compile(pattern) for need, pattern in NEEDS.items()}
@@ -145,4 +147,4 @@ def measure_rows(chunks: Sequence[Chunk]) -> list[dict[str, Any]]:
 
 
 # Rename when what measures_of finds changes: the next ingest finds every document's measures again.
-FINDER = MeasureFinder(f"measures-2:{model_id()}", measure_rows)
+FINDER = MeasureFinder(f"measures-3:{model_id()}", measure_rows)

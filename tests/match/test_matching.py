@@ -116,6 +116,11 @@ def test_reliefs_state_how_long_and_how_much_as_written() -> None:
     from rag.match.measures import amounts_in
 
     assert amounts_in("2020年起实施三年行动计划，招用失业6个月以上人员的给予补贴") == ()
+    # reliefs are named by what they relieve, too
+    from rag.match.measures import needs_of
+
+    assert needs_of("对到期还款困难的企业，可予以展期或续贷。") == ("融资",)
+    assert needs_of("超过500万元的部分，减半征收企业所得税。") == ("资金",)
 
 
 def test_a_measure_for_other_trades_is_not_listed_for_this_one() -> None:
