@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from evals.measure_fit import held_out_fits
 from evals.measure_rows import Row, outside_rows, seed_rows_by_doc
-from evals.train_measures import held_out_fits
 from rag.match.measure_model import signs
 from rag.match.measures import rule_offer
 

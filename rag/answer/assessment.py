@@ -190,7 +190,8 @@ def answerability(model: AnswerModel, sentences: Sequence[Sentence], sig: dict[s
 
 def unknown_place(query: str, chinese: bool, view: LexicalView) -> list[str]:
     """Places a question names that no indexed document mentions (深圳, or Shenzhen in English) and
-    that lie in no document's place: 番禺, never named, is in 广州市, whose plan covers it."""
+    that lie in no document's place: 番禺, never named, is in 广州市, whose plan covers it; with a
+    national (全国) document indexed, every place is covered and none is refused for its place."""
     if chinese:
         names = unknown_places(query, view.occurs)
     else:
@@ -198,7 +199,8 @@ def unknown_place(query: str, chinese: bool, view: LexicalView) -> list[str]:
     if not names:
         return []
     coverage = coverage_of(view.snapshot())
-    return [n for n in names if not any(coverage.covers(doc, coverage.places.resolve(n)) for doc in coverage.regions)]
+    paths = {n: coverage.places.resolve(n) for n in names}
+    return [n for n in names if not any(coverage.covers(doc, paths[n]) for doc in coverage.regions)]
 
 
 def refused_by_fact(query: str, sentences: Sequence[Sentence], kind: str | None, chinese: bool,

@@ -1,7 +1,8 @@
 """政策匹配: a business profile in, the measures that may apply out, each cited to its paragraph.
 
 Which measures: those of the documents whose place covers the business's (rag.search.places) and
-whose industry is the business's, that offer a kind of support the owner needs. How well each fits:
+whose industry is the business's, that offer a kind of support the owner needs and are not limited to
+other trades (rag.match.industries: 餐饮、旅游等行业企业 is not for a shoe maker). How well each fits:
 the conditions the profile can decide (规上, 营收, newly set up) give 符合 / 不符合; conditions it
 cannot decide are shown and the measure is 可能符合.
 """
@@ -121,7 +122,7 @@ class Matcher:
                 m = meta[doc]
                 for measure in found.get(doc, []):
                     if need not in measure.needs or (wanted and names_other_industry(measure.text, wanted)) \
-                            or (sector and names_other_sector(measure.text, sector)):
+                            or (profile.industry.strip() and names_other_sector(measure.text, sector)):
                         continue
                     fit, why = fit_of(measure, profile.facts)
                     trade = "、".join(as_list(m.get("industry"))) or "不限"

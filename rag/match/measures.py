@@ -41,12 +41,13 @@ _CONDITION = re.compile(r"(?:(?:^|(?<=[，。；：、（(\s]))对(?![接于外�
                         r"(?:企业|单位|项目|个人|人才|团队)?"
                         r"|(?:规模以上|规上|新设立|新注册|新引进|首次)[^，。；]{0,20}")
 _AMOUNT = re.compile(
-    r"(?:最高|不超过|不高于|最多|每[家个人项年次]|超过?|约|累计|达)*"
+    r"(?:最高|不超过|不高于|最多|最长|每[家个人项年次]|超过?|约|累计|达)*"
     r"(?:\d+(?:[.,]\d+)?\s*(?:万亿|亿|千万|百万|万|千)?\s*元|\d+(?:\.\d+)?\s*[%％]|百分之[零〇一二两三四五六七八九十点]+"
-    r"|[一二两三四五六七八九十百千]+(?:万|亿)元|\d+(?:\.\d+)?\s*个百分点)"
-    # how long a relief lasts (缓缴3个月, 延长至8年), not a year or a plan's span (2020年, 三年行动)
-    r"|(?<![\d〇零一二两三四五六七八九十])(?:\d{1,2}|[一二两三四五六七八九十半]{1,3})\s*(?:个月|年)"
-    r"(?!行动|计划|规划|以来|以上|以下|来|前|后|级|度|底|初|间|起)"
+    r"|[一二两三四五六七八九十百千]+(?:万|亿)元|\d+(?:\.\d+)?\s*个百分点"
+    # how long a relief lasts (缓缴3个月, 延长至8年), not a year (2020年, 二○二一年), an ordinal (第二年),
+    # a half (上半年), a span looked back on (近三年), a condition (毕业2年内, 6个月以上) or a plan (三年行动)
+    r"|(?<![\d〇○零一二两三四五六七八九十第上下近])(?:\d{1,2}|[一二两三四五六七八九十半]{1,3})\s*"
+    r"(?:个月(?!以来|以上|以下|前|后|起)|年(?!行动|计划|规划|攻坚|倍增|以来|以上|以下|来|前|后|级|度|底|初|间|起|内|期|一)))"
     r"|减半|全额")
 _PERIOD = re.compile(r"\d{4}\s*[-—至到]\s*\d{4}\s*年|\d{4}\s*年(?:起|前|底|内|\d{1,2}\s*月(?:\d{1,2}\s*日)?(?:前|起)?)")
 
@@ -59,7 +60,7 @@ class Measure:
     text: str
     needs: tuple[str, ...]  # the kinds of need it serves, in NEEDS order
     conditions: tuple[str, ...]  # to whom / on what terms, as the text says
-    amounts: tuple[str, ...]  # amounts, ratios and caps, exactly as written
+    amounts: tuple[str, ...]  # amounts, ratios, caps and how long a relief lasts, exactly as written
     period: str  # a period or deadline the sentence states, as written
     headings: str
     chunk_start: int  # the paragraph it stands in (the citation)
@@ -81,7 +82,7 @@ class Measure:
 
 
 def amounts_in(sentence: str) -> tuple[str, ...]:
-    """The amounts, ratios and caps a sentence states, exactly as written."""
+    """The amounts, ratios, caps and durations of relief a sentence states, exactly as written."""
     return tuple(dict.fromkeys(m.group(0).strip() for m in _AMOUNT.finditer(sentence)))
 
 

@@ -116,21 +116,27 @@ def test_reliefs_state_how_long_and_how_much_as_written() -> None:
     from rag.match.measures import amounts_in
 
     assert amounts_in("2020年起实施三年行动计划，招用失业6个月以上人员的给予补贴") == ()
+    assert amounts_in("二○二一年上半年，对毕业2年内的高校毕业生，第二年起一年一评") == ()
+    assert amounts_in("疫情结束后3个月内补缴，最长不超过6个月") == ("3个月", "最长不超过6个月")
     # reliefs are named by what they relieve, too
     from rag.match.measures import needs_of
 
-    assert needs_of("对到期还款困难的企业，可予以展期或续贷。") == ("融资",)
-    assert needs_of("超过500万元的部分，减半征收企业所得税。") == ("资金",)
+    assert needs_of("对一时还不上贷款的小店，银行可以展期。") == ("融资",)
+    assert needs_of("今年应纳的所得税可减半。") == ("资金",)
 
 
 def test_a_measure_for_other_trades_is_not_listed_for_this_one() -> None:
     from rag.match.industries import names_other_sector, sectors
 
     assert sectors("餐饮") == {"住宿餐饮"} and sectors("女鞋") == {"制造业"} and sectors("软件") == set()
-    lodging = "对住宿餐饮、文体娱乐、交通运输、旅游等行业企业，给予一次性补贴。"
+    lodging = "对餐馆、旅游等行业的企业发一次补贴。"
     assert names_other_sector(lodging, sectors("皮鞋")) and not names_other_sector(lodging, sectors("酒店"))
-    # a trade named as a service on offer is no limit on who benefits
-    assert not names_other_sector("完善配套物流等方式打通境外销售渠道。", sectors("箱包"))
+    assert names_other_sector("对物流企业发放补贴。", sectors("软件"))  # a trade in no sector: not its measure
+    assert sectors("鞋店") == {"批发零售"} and sectors("物流") == sectors("交通运输")
+    # a trade named as a service on offer, as a body, or beside every firm is no limit on who benefits
+    for every in ("完善配套物流等方式打通销售渠道。", "由市农业农村局、中国农业银行负责。",
+                  "对餐饮、物流等行业和所有中小微企业减免租金。"):
+        assert not names_other_sector(every, sectors("箱包")), every
 
 
 def test_targets_and_statistics_are_not_measures() -> None:
