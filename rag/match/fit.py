@@ -1,6 +1,6 @@
 """How well a measure fits a business: the size facts a profile may give (规上, 营收万元, 员工数, 成立年限),
 checked, and the conditions of a measure they decide (规上 only, 营收 thresholds, newly set up):
-符合 / 不符合 with the reason; any other condition is shown, not guessed (可能符合, 请核对)."""
+符合 / 不符合 with the reason; any other condition, or none stated, is shown, not guessed (可能符合)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ def parse_facts(pairs: Iterable[str]) -> dict[str, Any]:
 
 
 def fit_of(measure: Measure, facts: dict[str, Any]) -> tuple[str, str]:
-    """符合 / 可能符合 / 不符合 from what the profile says, and why."""
+    """符合 / 可能符合 / 不符合 from what the profile says, and why: 符合 only when a condition the profile
+    decides is met."""
     text = measure.text
     if re.search(r"规模以上|规上", text):
         if facts.get("规上") is True:
@@ -69,4 +70,5 @@ def fit_of(measure: Measure, facts: dict[str, Any]) -> tuple[str, str]:
         return "可能符合", "面向新设立企业，请核对"
     if measure.conditions:
         return "可能符合", "文件写有适用条件，请核对"
-    return "符合", ""
+    # nothing the profile decides: whether the business qualifies is the document's to say, not a guess
+    return "可能符合", "文件未写明适用条件，请以原文为准"

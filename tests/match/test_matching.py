@@ -103,6 +103,8 @@ def test_conditions_the_profile_decides() -> None:
     assert _fit(measure, {"规上": True})[0] == "符合"
     assert _fit(measure, {"规上": False})[0] == "不符合"
     assert _fit(measure, {})[0] == "可能符合"
+    (plain,) = measures_of([Chunk("x.txt", 0, 30, "组织企业参加广交会等展会，给予展位费补贴。")])
+    assert _fit(plain, {"规上": True}) == ("可能符合", "文件未写明适用条件，请以原文为准")  # nothing decided
     assert parse_facts(["规上=true", "营收万元=3000"]) == {"规上": True, "营收万元": 3000.0}
     with pytest.raises(ValueError, match="人数"):
         parse_facts(["人数=3"])
