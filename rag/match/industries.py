@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 FAMILIES: tuple[frozenset[str], ...] = (
     frozenset({"皮具", "箱包", "手袋", "皮革", "皮包", "拉杆箱", "钱包", "背包", "旅行箱"}),
@@ -73,15 +74,16 @@ def sectors(industry: str) -> set[str]:
     return found
 
 
-def sectors_for(sentence: str) -> set[str]:
+@lru_cache(maxsize=65536)  # a measure's sentence is read again for every profile matched
+def sectors_for(sentence: str) -> frozenset[str]:
     """The sectors a measure is limited to, as who benefits ("…旅游等行业企业", "物流企业"); none when it
     names none, names them only as a service on offer (物流配送) or a body (农业农村局), or is for every
     firm ("…物流等行业和所有中小微企业")."""
     if _EVERY_FIRM.search(sentence):
-        return set()
-    return {name for name, p in _SECTOR_PATTERNS.items()
-            if any((_WHO_ITSELF.search(m.group(0)) or _WHO.match(sentence, m.end()))
-                   and not _BODY.match(sentence, m.end()) for m in p.finditer(sentence))}
+        return frozenset()
+    return frozenset(name for name, p in _SECTOR_PATTERNS.items()
+                     if any((_WHO_ITSELF.search(m.group(0)) or _WHO.match(sentence, m.end()))
+                            and not _BODY.match(sentence, m.end()) for m in p.finditer(sentence)))
 
 
 def names_other_sector(sentence: str, own: set[str]) -> bool:
