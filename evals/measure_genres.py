@@ -29,22 +29,12 @@ import numpy as np
 
 from evals.match_ncp import evaluate
 from evals.measure_fit import fit, held_out_fits, prf, profile_scores
-from evals.measure_rows import NCP_PROFILE_DOCS, Row, labelled, labelled_rows, seed_items, seed_rows_by_doc
+from evals.measure_rows import Row, labelled, outside_rows_by_doc, seed_items, seed_rows_by_doc
 from evals.splits import select
-from rag.match.measures import measures_of, needs_of
+from rag.match.measures import measures_of
 
 THRESHOLDS = [round(float(t), 2) for t in np.arange(0.25, 0.71, 0.05)]
 _KEYS = ("measure_recall", "measure_precision", "amounts_exact", "wrong_place_share")
-
-
-def _tuning_rows(shared: Path, name: str) -> list[tuple[Row, str]]:
-    """A sentence set's tuning half, the sentences that name a need, each with its document."""
-    held = set(json.loads(NCP_PROFILE_DOCS.read_text(encoding="utf-8")))
-    items = select([json.loads(x) for x in Path(f"evals/match/{name}_sentences.jsonl").read_text(encoding="utf-8")
-                    .splitlines() if x.strip()], f"{name}-sentences", "tuning")
-    items = [i for i in items if i["doc"] not in held]
-    rows = labelled_rows(shared / "bench" / name / "corpus", items)
-    return [(r, i["doc"]) for r, i in zip(rows, items, strict=True) if needs_of(r[0])]
 
 
 def out_of_fold(rows: list[tuple[Row, str]], also: list[Row]) -> np.ndarray:
@@ -69,7 +59,7 @@ def main() -> None:
     shared = Path(args.shared)
     seed_by_doc = seed_rows_by_doc()
     seed_all = [r for rows in seed_by_doc.values() for r in rows]
-    sets = {name: _tuning_rows(shared, name) for name in ("ncp", "laws")}
+    sets = outside_rows_by_doc(shared, "tuning")
     choice: dict[str, Any] = {}
     for name, rows in sets.items():
         other = [r for r, _ in sets["laws" if name == "ncp" else "ncp"]]

@@ -23,10 +23,12 @@ NeedRow = tuple[str, str, int, int]  # sentence, a need its words name, how many
 
 
 def sentence_rows(corpus: Path, labels: Path, name: str, split: str | None, leave_out: Collection[str] = ()
-                  ) -> list[Row]:
-    """Labelled sentences of one split (all of them when split is None), but those of the documents left out."""
+                  ) -> list[tuple[Row, str]]:
+    """Labelled sentences of one split (all of them when split is None), each with its document, but
+    those of the documents left out."""
     items = select([json.loads(x) for x in labels.read_text(encoding="utf-8").splitlines() if x.strip()], name, split)
-    return labelled_rows(corpus, [i for i in items if i["doc"] not in leave_out])
+    items = [i for i in items if i["doc"] not in leave_out]
+    return list(zip(labelled_rows(corpus, items), [i["doc"] for i in items], strict=True))
 
 
 def labelled_rows(corpus: Path, items: list[dict[str, Any]]) -> list[Row]:
@@ -57,14 +59,21 @@ def need_rows(rows: list[Row]) -> list[NeedRow]:
     return out
 
 
-def outside_rows(shared: Path, split: str) -> dict[str, list[Row]]:
+def outside_rows_by_doc(shared: Path, split: str) -> dict[str, list[tuple[Row, str]]]:
     """One split of the regulation and ncp sets, the sentences that name a need (those the model judges),
-    but none of the notices the ncp profiles are scored on (evals/match_ncp.py): nothing learns them."""
+    each with its document, but none of the notices the ncp profiles are scored on (evals/match_ncp.py):
+    nothing learns them."""
     bench = shared / "bench"
     held = set(json.loads(NCP_PROFILE_DOCS.read_text(encoding="utf-8")))
     sets = {"laws": (bench / "laws" / "corpus", Path("evals/match/laws_sentences.jsonl"), "laws-sentences"),
             "ncp": (bench / "ncp" / "corpus", Path("evals/match/ncp_sentences.jsonl"), "ncp-sentences")}
-    return {name: [r for r in sentence_rows(*where, split, held) if needs_of(r[0])] for name, where in sets.items()}
+    return {name: [(r, doc) for r, doc in sentence_rows(*where, split, held) if needs_of(r[0])]
+            for name, where in sets.items()}
+
+
+def outside_rows(shared: Path, split: str) -> dict[str, list[Row]]:
+    """outside_rows_by_doc, without the documents."""
+    return {name: [r for r, _ in rows] for name, rows in outside_rows_by_doc(shared, split).items()}
 
 
 def seed_items() -> list[dict[str, Any]]:

@@ -91,17 +91,18 @@ class QuestionSearch:
         exclude = filters.exclude if filters is not None else ()
         # Documents the question names by an alias (平湖 in "那平湖呢？"), unless the user filtered.
         named = tuple((d, a) for d, a in self.retriever.docs_named(question) if d not in exclude) if not filters else ()
+        # The places the question names, looked for only in a conversation (a first question's places
+        # are searched as words): they scope a follow-up, and end the conversation's place.
+        own = tuple(places_in(question, facets["places"]) or places_named(question, facets["places"])) \
+            if not filters and (history or query != question) else ()
         if not filters and query != question:
             # A follow-up that names a place ("那平湖呢？") is about that place's documents.
-            places = tuple(places_in(question, facets["places"]) or places_named(question, facets["places"]))
-            docs = [d for d in (self.retriever.docs_about(places) if places else []) if d not in exclude]
+            docs = [d for d in (self.retriever.docs_about(own) if own else []) if d not in exclude]
             filters = replace(filters or Filters(), docs=tuple(docs)) if docs else filters
         # The place a user gave earlier stays the conversation's place until they name another: after
         # "白云区做女装的，…", "有没有培训设计师的？" is asked of the documents of 白云区 and of the
         # places around it (广州市's), not of 鹿城's reply on designers.
-        said = [] if filters or named or not history else conversation_places(history, facets["places"])
-        if said and (places_in(question, facets["places"]) or places_named(question, facets["places"])):
-            said = []  # the question names a place of its own
+        said = [] if filters or named or own or not history else conversation_places(history, facets["places"])
         snap = self.retriever.view.snapshot()
         around = coverage_of(snap).docs_around(said) if said else None
         if around is not None and not around:  # a place no document concerns (东莞): say so, as asked there
